@@ -1,0 +1,95 @@
+/**
+ * The plugin contract. A plugin is set up once per server block from its directive and then
+ * answers queries through `serve(req, next)`: return a response Message, or return `next(req)` to
+ * delegate. Plugins run in CoreDNS's plugin.cfg order (src/plugin/order.ts), never the order
+ * written in the Corefile.
+ *
+ * `serve` may return synchronously: the hot path avoids a Promise per plugin where it can.
+ */
+import type { Directive } from '../corefile/types.ts';
+import type { Message, Question } from '../dns/types.ts';
+
+export interface Request {
+  readonly msg: Message;          // the query as decoded (name case as asked)
+  readonly question: Question;    // msg.questions[0]
+  readonly qname: string;         // question name, lower-cased, absolute ("a.b.")
+  readonly qtype: number;
+  readonly qclass: number;
+  readonly zone: string;          // the zone of the server block that took the query (lower-case, absolute)
+  readonly protocol: 'udp' | 'tcp';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Largest response the client accepts: 512 without EDNS, else its advertised size (≥512); 65535 on TCP. */
+  size: number;
+  readonly do: boolean;           // EDNS DO bit
+  readonly wire: Buffer;          // the query bytes as received
+  /** Per-request scratch space for plugins that cooperate (e.g. metadata). */
+  readonly meta: Map<string, unknown>;
+}
+
+export type Result = Message | Promise<Message>;
+export type Next = (req: Request) => Result;
+
+export interface Plugin {
+  readonly name: string;
+  /** In the query path: answer or delegate. Plugins without it (health, bind, ...) are skipped. */
+  serve?(req: Request, next: Next): Result;
+  /** For the ready plugin: false until the plugin can answer (e.g. first Kubernetes list done). */
+  ready?(): boolean;
+  /** Called once the server is listening (open side listeners, start timers). */
+  start?(): Promise<void> | void;
+  /** Release everything (sockets, timers, watches) on reload and shutdown. */
+  close?(): Promise<void> | void;
+}
+
+/** What a plugin's setup sees about the server block it is in. */
+export interface BlockInfo {
+  readonly zones: string[];       // normalized zones of the block's keys, lower-case absolute ("cluster.local.")
+  readonly port: number;
+  readonly transport: 'dns';
+  /** Listen addresses; the bind plugin replaces them. Empty means all interfaces. */
+  listenAddresses: string[];
+}
+
+export interface Logger {
+  info(msg: string): void;
+  warning(msg: string): void;
+  error(msg: string): void;
+  debug(msg: string): void;
+}
+
+/**
+ * A channel between the control plane (main thread: informers, file watchers) and the data plane
+ * (each worker that answers queries). In single-process mode both ends live in one thread and
+ * messages are delivered directly. Messages must be structured-clonable.
+ */
+export interface Channel {
+  send(msg: unknown): void;                     // control: to every worker; data: to the control side
+  onMessage(fn: (msg: unknown, reply: (msg: unknown) => void) => void): void;
+}
+
+export interface SetupContext {
+  readonly block: BlockInfo;
+  readonly corefile: string;      // path of the Corefile ("-" for stdin)
+  /** 'single': everything in this thread; 'control': main thread of a multi-worker server; 'data': a worker. */
+  readonly role: 'single' | 'control' | 'data';
+  readonly log: Logger;           // logs as `[LEVEL] plugin/NAME: msg`
+  /** Per-process values shared by all blocks and plugins (one health listener, one metrics registry...). */
+  readonly shared: Map<string, unknown>;
+  /** A named channel scoped to this plugin instance (same name on control and data side). */
+  channel(name: string): Channel;
+  /** Register a function run when the whole server shuts down or reloads (besides Plugin.close). */
+  onClose(fn: () => void | Promise<void>): void;
+}
+
+export interface PluginDefinition {
+  readonly name: string;          // the Corefile directive
+  /**
+   * Parse the directive and build the plugin. Throw CorefileError.at(directive, "...") for user errors.
+   * Called in every role: a plugin with an expensive source runs it only where role !== 'data'
+   * and ships updates over ctx.channel(); cheap plugins do the same work in every role.
+   */
+  setup(directive: Directive, ctx: SetupContext): Plugin | Promise<Plugin>;
+}
