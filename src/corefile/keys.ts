@@ -97,7 +97,8 @@ export function parseServerKeys(block: ServerBlockConfig, defaultPort: number): 
  * Throw when two server blocks (or two keys of one block) serve the same zone on the same port, as
  * CoreDNS refuses to start then. Like CoreDNS, blocks that `bind` different addresses may share a
  * zone and port (a block without `bind` listens everywhere and so overlaps every bound one), and a
- * block with a `view` (a filtered block) may repeat the zone of an unfiltered one.
+ * block with a `view` (a filtered block) may repeat the zone of an unfiltered block written after it
+ * (blocks are checked in order and filtered ones are not registered, as in CoreDNS).
  */
 export function checkDuplicateZones(blocks: ServerBlockConfig[], defaultPort: number): void {
   const seen = new Set<string>();

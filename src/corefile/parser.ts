@@ -109,14 +109,15 @@ export class CorefileParser {
       if (t.brace !== null) break;
       this.pos++;
       last = t;
-      if (t.text === '') {
-        throw CorefileError.at(t, "empty server block key — write a zone such as '.' or 'example.org'");
-      }
       expectMore = t.text.endsWith(',');
       for (const piece of t.text.split(',')) if (piece !== '') keys.push(piece);
     }
     if (expectMore) {
       throw CorefileError.at(last, "expected another server block key after ',' — remove the trailing comma or add the key");
+    }
+    // Like Caddy, an empty key (an unset {$VAR}, or "") is skipped; a block with no key at all is an error.
+    if (keys.length === 0) {
+      throw CorefileError.at(first, "empty server block key — write a zone such as '.' or 'example.org'");
     }
     return { keys, first };
   }

@@ -92,6 +92,11 @@ describe('parseCorefile', () => {
     expect(blocks[0].directives[0]).toMatchObject({ name: 'forward', args: ['8.8.8.8', ''], line: 2 });
   });
 
+  it('skips keys that are empty after substitution, as Caddy does', () => {
+    const blocks = parseCorefile('{$EXTRA} cluster.local:53 {\n}', 'Corefile', { env: {} });
+    expect(blocks[0].keys).toEqual(['cluster.local:53']);
+  });
+
   it('keeps a multi-line quoted arg and the lines after it right', () => {
     const blocks = parseCorefile('x {\n  a "1\n2" b\n  c\n}', 'F', { env: {} });
     expect(blocks[0].directives.map((d) => [d.name, d.args, d.line])).toEqual([['a', ['1\n2', 'b'], 2], ['c', [], 4]]);
@@ -109,6 +114,7 @@ describe('parseCorefile', () => {
     ['directive after a block', '.:53 {\n}\nerrors\n', 'Corefile:3: \'errors\' is outside any server block'],
     ['directive before the first block', 'errors\n.:53 {\n log\n}\n', 'Corefile:1: \'errors\' is outside any server block'],
     ['empty key', '"" {\n}', 'Corefile:1: empty server block key'],
+    ['only key is an unset variable', '\n{$NOPE} {\n}', 'Corefile:2: empty server block key'],
     ['dangling comma', 'a.org, {\n}', 'Corefile:1: expected another server block key after \',\''],
     ['unterminated quote', '.:53 {\n log "x\n}\n', 'Corefile:2: unterminated quoted string'],
     ['snippet inside a block', '.:53 {\n (s) {\n }\n}', 'Corefile:2: snippet (s) must be defined at the top level'],
