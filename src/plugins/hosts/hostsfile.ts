@@ -1,0 +1,135 @@
+/**
+ * The /etc/hosts format and the in-memory index built from it.
+ *
+ * A line is `IP NAME [NAME...]`, `#` starts a comment; lines with fewer than two fields or an
+ * address that is not an IP literal are ignored, as CoreDNS (and Go's net package) ignore them.
+ * Names are lower-cased and made absolute; names outside the plugin's zones are dropped.
+ * A name whose leftmost label is `*` is a wildcard: it answers for one more label below it when
+ * that name has no entry of its own, and it never produces PTR records.
+ */
+import { parseIP } from './ip.ts';
+
+export interface HostsMap {
+  readonly name4: Map<string, string[]>;   // owner name → IPv4 addresses, in file order
+  readonly name6: Map<string, string[]>;   // owner name → IPv6 addresses
+  readonly addr: Map<string, string[]>;    // canonical address → owner names (empty with no_reverse)
+  readonly wildcards: number;              // how many wildcard owner names there are
+}
+
+export interface ParseOptions {
+  readonly origins: readonly string[];      // lower-case absolute zones; "." means all names
+  readonly autoReverse: boolean;
+}
+
+export function emptyHostsMap(): HostsMap {
+  return { name4: new Map(), name6: new Map(), addr: new Map(), wildcards: 0 };
+}
+
+/** True when `name` is `zone` or below it (both lower-case, absolute). */
+export function inZone(name: string, zone: string): boolean {
+  if (zone === '.') return true;
+  if (name.length === zone.length) return name === zone;
+  return name.length > zone.length && name.endsWith(zone) && name.charCodeAt(name.length - zone.length - 1) === 46;
+}
+
+export function inZones(name: string, zones: readonly string[]): boolean {
+  for (const z of zones) if (inZone(name, z)) return true;
+  return false;
+}
+
+function push(m: Map<string, string[]>, key: string, value: string): void {
+  const list = m.get(key);
+  if (list) list.push(value);
+  else m.set(key, [value]);
+}
+
+const FIELD_SEP = /[ \t\r\f\v]+/;
+
+/** Parse hosts-file text into a fresh map. Never throws: bad lines are skipped. */
+export function parseHosts(text: string, opts: ParseOptions): HostsMap {
+  const name4 = new Map<string, string[]>();
+  const name6 = new Map<string, string[]>();
+  const addr = new Map<string, string[]>();
+  let wildcards = 0;
+  const allNames = opts.origins.includes('.');
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = text.slice(start, end);
+    start = end + 1;
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    line = line.trim();
+    if (line.length === 0) continue;
+    const f = line.split(FIELD_SEP);
+    if (f.length < 2) continue;
+    const ip = parseIP(f[0]!);
+    if (!ip) continue;
+    const byName = ip.family === 4 ? name4 : name6;
+    for (let i = 1; i < f.length; i++) {
+      let name = f[i]!.toLowerCase();
+      if (!name.endsWith('.')) name += '.';
+      if (!allNames && !inZones(name, opts.origins)) continue;
+      const wild = name.startsWith('*.');
+      if (wild && !name4.has(name) && !name6.has(name)) wildcards++;
+      push(byName, name, ip.address);
+      if (opts.autoReverse && !wild) push(addr, ip.address, name);
+    }
+  }
+  return { name4, name6, addr, wildcards };
+}
+
+/** CoreDNS's Map.Len: every address of every name plus every name of every address. */
+export function entryCount(m: HostsMap): number {
+  let n = 0;
+  for (const v of m.name4.values()) n += v.length;
+  for (const v of m.name6.values()) n += v.length;
+  for (const v of m.addr.values()) n += v.length;
+  return n;
+}
+
+function concat<T>(a: T[] | undefined, b: T[] | undefined): readonly T[] {
+  if (!a) return b ?? EMPTY;
+  if (!b) return a;
+  return a.concat(b);
+}
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * The lookup side: the file's entries (replaced on reload) followed by the inline entries of the
+ * Corefile, as CoreDNS appends them. Every lookup is a few Map probes, whatever the file's size.
+ */
+export class HostsIndex {
+  file: HostsMap;
+  readonly inline: HostsMap;
+  constructor(inline: HostsMap, file: HostsMap = emptyHostsMap()) {
+    this.inline = inline;
+    this.file = file;
+  }
+
+  private has(name: string): boolean {
+    const f = this.file;
+    const i = this.inline;
+    return f.name4.has(name) || f.name6.has(name) || i.name4.has(name) || i.name6.has(name);
+  }
+
+  /** The owner name whose entries answer for `name`: itself, its wildcard, or undefined. */
+  owner(name: string): string | undefined {
+    if (this.has(name)) return name;
+    if (this.file.wildcards + this.inline.wildcards > 0) {
+      const dot = name.indexOf('.');
+      if (dot > 0 && dot < name.length - 1) {
+        const w = `*${name.slice(dot)}`;
+        if (this.has(w)) return w;
+      }
+    }
+    return undefined;
+  }
+
+  v4(owner: string): readonly string[] { return concat(this.file.name4.get(owner), this.inline.name4.get(owner)); }
+  v6(owner: string): readonly string[] { return concat(this.file.name6.get(owner), this.inline.name6.get(owner)); }
+  names(address: string): readonly string[] { return concat(this.file.addr.get(address), this.inline.addr.get(address)); }
+
+  entries(): number { return entryCount(this.file) + entryCount(this.inline); }
+}
