@@ -18,7 +18,7 @@ export function lowerName(n: string): string {
 
 function lowerFrom(n: string, start: number): string {
   let ascii = true;
-  for (let i = start; i < n.length; i++) if (n.charCodeAt(i) > 127) { ascii = false; break; }
+  for (let i = 0; i < n.length; i++) if (n.charCodeAt(i) > 127) { ascii = false; break; }
   if (ascii) return n.toLowerCase();
   let s = n.slice(0, start);
   for (let i = start; i < n.length; i++) {
