@@ -51,7 +51,16 @@ export interface BlockInfo {
   readonly transport: 'dns';
   /** Listen addresses; the bind plugin replaces them. Empty means all interfaces. */
   listenAddresses: string[];
+  /** The server's name in metrics, as CoreDNS writes it: "dns://:53", or "dns://127.0.0.1:53" with bind. */
+  readonly server: string;
+  /**
+   * Called after each response of this block has been written (prometheus, log): the response, its size
+   * on the wire, the plugin that wrote it ('' when the server did), and the start time (performance.now()).
+   */
+  readonly observers: ResponseObserver[];
 }
+
+export type ResponseObserver = (req: Request, res: Message, size: number, writer: string, start: number) => void;
 
 export interface Logger {
   info(msg: string): void;

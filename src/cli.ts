@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * clusterdns command line, with CoreDNS's flags:
+ *   -conf FILE   Corefile to load (default "Corefile"; "-" reads standard input)
+ *   -dns.port N  port for server blocks that name none (default 53)
+ *   -validate    parse the Corefile and set up every plugin, then exit (0 ok, 1 with FILE:LINE errors)
+ *   -plugins     list the plugins this build has
+ *   -version     print the version
+ *   -quiet       no start-up output
+ *   -pidfile F   write the process id to F
+ *   -workers N   answering threads (clusterdns only; default: number of cores)
+ * Flags take one or two dashes and "-flag value" or "-flag=value", as Go's flag package does.
+ */
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { startServer, type Server } from './server/index.ts';
+import { buildGeneration, ConfigErrors } from './server/generation.ts';
+import { LoopbackHub } from './server/channels.ts';
+import { loadPlugins } from './plugin/registry.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `Usage of clusterdns:
+  -conf string
+    \tCorefile to load (default "Corefile")
+  -dns.port string
+    \tDefault port (default "53")
+  -pidfile string
+    \tPath to write pid file
+  -plugins
+    \tList installed plugins
+  -quiet
+    \tQuiet mode (no initialization output)
+  -validate
+    \tValidate the Corefile and exit
+  -version
+    \tShow version
+  -workers int
+    \tAnswering threads (default: number of cores)
+`;
+
+interface Flags { conf: string; port: number; validate: boolean; plugins: boolean; version: boolean; quiet: boolean; pidfile?: string; workers: number }
+
+class UsageError extends Error {}
+
+function parseFlags(argv: string[]): Flags {
+  const f: Flags = { conf: 'Corefile', port: 53, validate: false, plugins: false, version: false, quiet: false, workers: availableParallelism() };
+  const bools = new Set(['validate', 'plugins', 'version', 'quiet']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--?([a-z.]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new UsageError(`flag provided but not defined: ${a}`);
+    const name = m[1]!;
+    if (bools.has(name)) {
+      const v = m[2] ?? 'true';
+      if (v !== 'true' && v !== 'false') throw new UsageError(`invalid boolean value "${v}" for -${name}`);
+      (f as unknown as Record<string, boolean>)[name] = v === 'true';
+      continue;
+    }
+    if (!['conf', 'dns.port', 'pidfile', 'workers'].includes(name)) throw new UsageError(`flag provided but not defined: -${name}`);
+    const v = m[2] ?? argv[++i];
+    if (v === undefined) throw new UsageError(`flag needs an argument: -${name}`);
+    if (name === 'conf') f.conf = v;
+    else if (name === 'pidfile') f.pidfile = v;
+    else {
+      const n = Number(v);
+      const max = name === 'workers' ? 256 : 65535;
+      if (!Number.isInteger(n) || n < (name === 'workers' ? 1 : 0) || n > max) throw new UsageError(`invalid value "${v}" for flag -${name}`);
+      if (name === 'workers') f.workers = n; else f.port = n;
+    }
+  }
+  return f;
+}
+
+async function main(): Promise<number> {
+  let f: Flags;
+  try {
+    f = parseFlags(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (f.version) {
+    process.stdout.write(`clusterdns-${VERSION}\n${process.platform}/${process.arch}, node ${process.version}\n`);
+    return 0;
+  }
+  if (f.plugins) {
+    const defs = await loadPlugins();
+    process.stdout.write(`Server types:\n  dns\n\nCaddyfile loaders:\n  flag\n  default\n\nOther plugins:\n${[...defs.keys()].map((n) => `  dns.${n}\n`).join('')}`);
+    return 0;
+  }
+  const path = f.conf === '-' ? '-' : resolve(f.conf);
+  let text: string;
+  try {
+    text = f.conf === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  } catch (e) {
+    process.stderr.write(`clusterdns: cannot read Corefile ${f.conf}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file — pass one with -conf FILE' : (e as Error).message}\n`);
+    return 1;
+  }
+  if (f.validate) {
+    try {
+      const g = await buildGeneration({
+        text, file: path, dnsPort: f.port, role: 'single', sink: { write: () => {} }, shared: new Map(), hub: new LoopbackHub(),
+      });
+      await g.close();
+      process.stdout.write(`${f.conf}: valid\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`${e instanceof ConfigErrors ? e.message : `${f.conf}: ${(e as Error).message}`}\n`);
+      return 1;
+    }
+  }
+  let server: Server;
+  try {
+    server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet });
+  } catch (e) {
+    process.stderr.write(`${e instanceof ConfigErrors ? e.message : `[FATAL] ${(e as Error).message}`}\n`);
+    return 1;
+  }
+  if (f.pidfile) writeFileSync(f.pidfile, `${process.pid}\n`);
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`[INFO] ${sig}: Shutting down\n`);
+    await server.stop();
+    if (f.pidfile) rmSync(f.pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGUSR1', () => {
+    process.stdout.write('[INFO] SIGUSR1: Reloading\n');
+    void server.reload({ force: true });
+  });
+  return -1; // keep running
+}
+
+main().then((code) => { if (code >= 0) process.exitCode = code; }, (e: unknown) => {
+  process.stderr.write(`[FATAL] ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,54 @@
+/**
+ * CoreDNS's core DNS metrics (plugin/metrics/vars), with its names, labels and buckets, so
+ * existing dashboards and alerts keep working. The prometheus plugin records them per response;
+ * the server records queries that never reach a block under the zone "dropped".
+ */
+import type { Request } from '../plugin/contract.ts';
+import { Type, typeName } from '../dns/types.ts';
+import { counter, gauge, histogram, TIME_BUCKETS } from './registry.ts';
+
+const SIZE_BUCKETS = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
+
+let cached: ReturnType<typeof makeDnsMetrics> | undefined;
+export const dnsMetrics = () => (cached ??= makeDnsMetrics());
+
+const makeDnsMetrics = () => ({
+  requests: counter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.',
+    ['server', 'zone', 'view', 'proto', 'family', 'type']),
+  duration: histogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.',
+    ['server', 'zone', 'view', 'type'], TIME_BUCKETS),
+  requestSize: histogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.',
+    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS),
+  doRequests: counter('coredns_dns_do_requests_total', 'Counter of DNS requests with DO bit set per zone.', ['server', 'view', 'zone']),
+  responseSize: histogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.',
+    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS),
+  responses: counter('coredns_dns_responses_total', 'Counter of response status codes.',
+    ['server', 'zone', 'view', 'rcode', 'plugin']),
+});
+
+export const panics = () => counter('coredns_panics_total', 'A metrics that counts the number of panics.');
+export const pluginEnabled = () => gauge('coredns_plugin_enabled', 'A metric that monitors which plugin(s) is(are) enabled.',
+  ['server', 'zone', 'view', 'name']);
+export const buildInfo = () => gauge('coredns_build_info', 'A metric with a constant \'1\' value labeled by version, revision, and goversion from which CoreDNS was built.',
+  ['version', 'revision', 'goversion']);
+
+const MONITORED = new Set<number>([
+  Type.AAAA, Type.A, Type.CNAME, Type.DNSKEY, Type.DS, Type.MX, 50 /* NSEC3 */, Type.NSEC, Type.NS, Type.PTR,
+  Type.RRSIG, Type.SOA, Type.SRV, Type.TXT, Type.HTTPS, Type.IXFR, Type.AXFR, Type.ANY,
+]);
+
+/** The `type` label: the common types by name, everything else "other" (bounded cardinality). */
+export function typeLabel(t: number): string { return MONITORED.has(t) ? typeName(t) : 'other'; }
+
+/** Record one answered query, as CoreDNS's vars.Report. */
+export function report(server: string, zone: string, req: Request, rcode: string, plugin: string, size: number, seconds: number): void {
+  const m = dnsMetrics();
+  const family = req.remoteAddress.includes(':') ? '2' : '1';
+  const type = typeLabel(req.qtype);
+  if (req.do) m.doRequests.inc({ server, view: '', zone });
+  m.requests.inc({ server, zone, view: '', proto: req.protocol, family, type });
+  m.duration.observe({ server, zone, view: '', type }, seconds);
+  m.responseSize.observe({ server, zone, view: '', proto: req.protocol }, size);
+  m.requestSize.observe({ server, zone, view: '', proto: req.protocol }, req.wire.length);
+  m.responses.inc({ server, zone, view: '', rcode, plugin });
+}

@@ -1,0 +1,55 @@
+/** Small parsers for directive arguments, each failing with a FILE:LINE CorefileError. */
+import type { Directive } from '../corefile/types.ts';
+import { CorefileError } from '../corefile/types.ts';
+
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration ("5s", "1m30s", "250ms", "0") in milliseconds, or undefined if malformed. */
+export function durationMs(s: string): number | undefined {
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  return pos > 0 ? total : undefined;
+}
+
+export function parseDuration(d: Directive, s: string, what = 'duration'): number {
+  const ms = durationMs(s);
+  if (ms === undefined) throw CorefileError.at(d, `${d.name}: invalid ${what} "${s}" — use a Go duration such as 5s, 500ms or 1m`);
+  return ms;
+}
+
+export function parseIntIn(d: Directive, s: string, min: number, max: number, what: string): number {
+  const n = Number(s);
+  if (!/^-?\d+$/.test(s) || n < min || n > max) throw CorefileError.at(d, `${d.name}: invalid ${what} "${s}" — expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function maxArgs(d: Directive, n: number, usage: string): void {
+  if (d.args.length > n) throw CorefileError.at(d, `${d.name}: too many arguments — usage: ${usage}`);
+}
+
+export function noBlock(d: Directive, usage: string): void {
+  if (d.block && d.block.length > 0) throw CorefileError.at(d.block[0]!, `${d.name}: unexpected option '${d.block[0]!.name}' — usage: ${usage}`);
+}
+
+/** Throw for an option a plugin's block does not know. */
+export function unknownOption(parent: Directive, opt: Directive, known: readonly string[]): never {
+  throw CorefileError.at(opt, `${parent.name}: unknown option '${opt.name}' — expected one of: ${known.join(', ')}`);
+}
+
+/** Plugins that may appear once per server block say so at setup through this. */
+export function oncePerBlock(shared: Map<string, unknown>, block: object, name: string, d: Directive): void {
+  const key = `once:${name}`;
+  let seen = shared.get(key) as WeakSet<object> | undefined;
+  if (!seen) { seen = new WeakSet(); shared.set(key, seen); }
+  if (seen.has(block)) throw CorefileError.at(d, `${name}: can only be used once per Server Block — merge the two lines`);
+  seen.add(block);
+}

@@ -1,0 +1,101 @@
+/**
+ * log: one line per query in CoreDNS's Common Log Format (CoreDNS's plugin/log):
+ *   {remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}
+ * `log [NAMES...] [FORMAT] { class all|denial|error|success }`. Recorded after the response is
+ * written, so {rsize} and {duration} are the real ones.
+ */
+import type { PluginDefinition, Request } from '../../plugin/contract.ts';
+import type { Message } from '../../dns/types.ts';
+import { className, rcodeName, typeName } from '../../dns/types.ts';
+import { CorefileError } from '../../corefile/types.ts';
+import { fqdn, isSubdomain, lowerName } from '../../dns/name.ts';
+import { unknownOption } from '../../plugin/args.ts';
+import { performance } from 'node:perf_hooks';
+import { SHARED } from '../../server/shared.ts';
+import { stdoutSink, type LogSink } from '../../server/log.ts';
+
+export const COMMON_FORMAT = '{remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}';
+const COMBINED_FORMAT = COMMON_FORMAT + ' "{>opcode}"';
+
+type Cls = 'all' | 'denial' | 'error' | 'success';
+
+function classOf(res: Message): Cls {
+  if (res.rcode === 0 && res.answers.length > 0) return 'success';
+  if (res.rcode === 3 || (res.rcode === 0 && res.answers.length === 0)) return 'denial';
+  return 'error';
+}
+
+function flags(m: Message): string {
+  const f: string[] = [];
+  if (m.qr) f.push('qr');
+  if (m.aa) f.push('aa');
+  if (m.tc) f.push('tc');
+  if (m.rd) f.push('rd');
+  if (m.ra) f.push('ra');
+  if (m.z) f.push('z');
+  if (m.ad) f.push('ad');
+  if (m.cd) f.push('cd');
+  return f.join(',');
+}
+
+export function formatLine(format: string, req: Request, res: Message, size: number, seconds: number): string {
+  return format.replace(/\{(>?[a-z]+)\}/g, (all, key: string) => {
+    switch (key) {
+      case 'remote': return req.remoteAddress.includes(':') ? `[${req.remoteAddress}]` : req.remoteAddress;
+      case 'port': return String(req.remotePort);
+      case '>id': return String(req.msg.id);
+      case 'type': return typeName(req.qtype);
+      case 'class': return className(req.qclass);
+      case 'name': return req.question.name;
+      case 'proto': return req.protocol;
+      case 'size': return String(req.wire.length);
+      case '>do': return String(req.do);
+      case '>bufsize': return String(req.msg.edns ? req.msg.edns.udpSize : 512);
+      case 'rcode': return rcodeName(res.rcode);
+      case '>rflags': return flags(res);
+      case 'rsize': return String(size);
+      case 'duration': return `${seconds.toFixed(9).replace(/0+$/, '').replace(/\.$/, '')}s`;
+      case '>opcode': return String(req.msg.opcode);
+      case 'local': return req.localAddress;
+      default: return all;
+    }
+  });
+}
+
+export const definition: PluginDefinition = {
+  name: 'log',
+  setup(d, ctx) {
+    let names = ['.'];
+    let format = COMMON_FORMAT;
+    const args = [...d.args];
+    if (args.length > 0) {
+      const last = args[args.length - 1]!;
+      if (last.includes('{')) { format = last; args.pop(); }
+      else if (last === '{common}') { args.pop(); }
+      else if (last === '{combined}') { format = COMBINED_FORMAT; args.pop(); }
+      if (args.length > 0) names = args.map((n) => lowerName(fqdn(n)));
+    }
+    if (format === '{common}') format = COMMON_FORMAT;
+    if (format === '{combined}') format = COMBINED_FORMAT;
+    const classes = new Set<Cls>();
+    for (const opt of d.block ?? []) {
+      if (opt.name !== 'class') unknownOption(d, opt, ['class']);
+      if (opt.args.length === 0) throw CorefileError.at(opt, 'log: class needs at least one of all, denial, error, success');
+      for (const c of opt.args) {
+        if (!['all', 'denial', 'error', 'success'].includes(c)) throw CorefileError.at(opt, `log: unknown class "${c}" — use all, denial, error or success`);
+        classes.add(c as Cls);
+      }
+    }
+    if (classes.size === 0) classes.add('all');
+    const sink = (ctx.shared.get(SHARED.sink) as LogSink | undefined) ?? stdoutSink;
+    const write = (line: string) => sink.write(`[INFO] ${line}`);
+    if (ctx.role !== 'control') {
+      ctx.block.observers.push((req, res, size, _writer, start) => {
+        if (!names.some((n) => isSubdomain(req.qname, n))) return;
+        if (!classes.has('all') && !classes.has(classOf(res))) return;
+        write(formatLine(format, req, res, size, (performance.now() - start) / 1000));
+      });
+    }
+    return { name: 'log' };
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * prometheus: exports metrics on ADDRESS (default localhost:9153) at /metrics (CoreDNS's
+ * plugin/metrics), and records CoreDNS's per-query DNS metrics for its server block. With
+ * several workers the scrape merges every worker's counters (prom-client's aggregator).
+ */
+import { collectDefaultMetrics } from 'prom-client';
+import type { PluginDefinition } from '../../plugin/contract.ts';
+import { CorefileError } from '../../corefile/types.ts';
+import { maxArgs, oncePerBlock } from '../../plugin/args.ts';
+import { registry } from '../../metrics/registry.ts';
+import { report } from '../../metrics/dns.ts';
+import { rcodeName } from '../../dns/types.ts';
+import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { SHARED } from '../../server/shared.ts';
+import { performance } from 'node:perf_hooks';
+
+let defaultMetricsOn = false;
+
+export const definition: PluginDefinition = {
+  name: 'prometheus',
+  setup(d, ctx) {
+    maxArgs(d, 1, 'prometheus [ADDRESS]');
+    oncePerBlock(ctx.shared, ctx.block, 'prometheus', d);
+    for (const opt of d.block ?? []) {
+      if (opt.name === 'runtime_metrics') continue;
+      throw CorefileError.at(opt, `prometheus: option '${opt.name}' is not supported — clusterdns serves /metrics over plain HTTP`);
+    }
+    let addr = d.args[0] ?? 'localhost:9153';
+    if (!addr.includes(':')) addr = `${addr}:9153`;
+    try { splitHostPort(addr); } catch (e) { throw CorefileError.at(d, `prometheus: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :9153`); }
+    if (ctx.role !== 'control') {
+      const info = ctx.block;
+      info.observers.push((req, res, size, writer, start) => {
+        report(info.server, req.zone, req, rcodeName(res.rcode), writer, size, (performance.now() - start) / 1000);
+      });
+    }
+    let release: (() => Promise<void>) | undefined;
+    return {
+      name: 'prometheus',
+      async start() {
+        if (ctx.role === 'data') return;
+        if (!defaultMetricsOn) { defaultMetricsOn = true; collectDefaultMetrics({ register: registry }); }
+        release = await claimRoute(addr, '/metrics', (_req, res) => {
+          const collect = ctx.shared.get(SHARED.metrics) as (() => Promise<{ text: string; contentType: string }>) | undefined;
+          const p = collect ? collect() : registry.metrics().then((text) => ({ text, contentType: registry.contentType }));
+          p.then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
+            (e: unknown) => res.writeHead(500).end(String(e)));
+        });
+        ctx.log.info(`Serving metrics on ${addr}/metrics`);
+      },
+      async close() { await release?.(); },
+    };
+  },
+};

@@ -1,0 +1,36 @@
+/**
+ * ready: GET /ready on ADDRESS (default :8181) answers 200 "OK" once every plugin that can be
+ * not-ready (kubernetes before its first list, ...) says it is ready, and 503 naming the ones
+ * that are not (CoreDNS's plugin/ready).
+ */
+import type { Plugin, PluginDefinition } from '../../plugin/contract.ts';
+import { CorefileError } from '../../corefile/types.ts';
+import { maxArgs, noBlock } from '../../plugin/args.ts';
+import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { SHARED } from '../../server/shared.ts';
+
+
+export const definition: PluginDefinition = {
+  name: 'ready',
+  setup(d, ctx) {
+    maxArgs(d, 1, 'ready [ADDRESS]');
+    noBlock(d, 'ready [ADDRESS]');
+    let addr = d.args[0] ?? ':8181';
+    if (!addr.includes(':')) addr = `${addr}:8181`;
+    try { splitHostPort(addr); } catch (e) { throw CorefileError.at(d, `ready: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :8181`); }
+    let release: (() => Promise<void>) | undefined;
+    return {
+      name: 'ready',
+      async start() {
+        if (ctx.role === 'data') return;
+        const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
+        release = await claimRoute(addr, '/ready', (_req, res) => {
+          const waiting = [...new Set(plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name))].sort();
+          if (waiting.length === 0) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
+          else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(waiting.join(', '));
+        });
+      },
+      async close() { await release?.(); },
+    };
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * reload: checks the Corefile every INTERVAL (default 30s, plus up to JITTER, default 15s) and
+ * reloads when its content changed (CoreDNS's plugin/reload). A Corefile that fails to parse or set
+ * up leaves the running one serving and counts in coredns_reload_failed_total. SIGUSR1 reloads too.
+ */
+import { createHash } from 'node:crypto';
+import type { Plugin, PluginDefinition } from '../../plugin/contract.ts';
+import { CorefileError } from '../../corefile/types.ts';
+import { maxArgs, noBlock, parseDuration } from '../../plugin/args.ts';
+import { SHARED } from '../../server/shared.ts';
+
+const hash = (s: string) => createHash('sha512').update(s).digest('hex');
+
+export const definition: PluginDefinition = {
+  name: 'reload',
+  setup(d, ctx) {
+    const usage = 'reload [INTERVAL] [JITTER]';
+    maxArgs(d, 2, usage);
+    noBlock(d, usage);
+    const interval = d.args[0] ? parseDuration(d, d.args[0], 'interval') : 30_000;
+    const jitter = d.args[1] ? parseDuration(d, d.args[1], 'jitter') : 15_000;
+    if (interval < 2_000) throw CorefileError.at(d, `reload: interval ${d.args[0]} is too short — the minimum is 2s`);
+    if (jitter < 1_000 && d.args[1]) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is too short — the minimum is 1s`);
+    if (jitter > interval / 2) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is more than half the interval — use at most ${interval / 2000}s`);
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    return {
+      name: 'reload',
+      async start() {
+        if (ctx.role === 'data') return;
+        // One reload loop per generation, whatever the number of blocks with `reload`: the first one's.
+        const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
+        if (plugins.find((p) => p.name === 'reload') !== this) return;
+        const read = ctx.shared.get(SHARED.corefileText) as (() => Promise<string>) | undefined;
+        const reload = ctx.shared.get(SHARED.reload) as (() => Promise<boolean>) | undefined;
+        if (!read || !reload) return;
+        let last = hash(await read());
+        const tick = async () => {
+          if (closed) return;
+          try {
+            const now = hash(await read());
+            if (now !== last) {
+              last = now;
+              ctx.log.info('Reloading');
+              await reload();
+            }
+          } catch (e) {
+            ctx.log.error(`Corefile read failed: ${(e as Error).message}`);
+          }
+          schedule();
+        };
+        const schedule = () => {
+          if (closed) return;
+          timer = setTimeout(() => void tick(), interval + Math.random() * jitter);
+          timer.unref();
+        };
+        schedule();
+      },
+      close() {
+        closed = true;
+        clearTimeout(timer);
+      },
+    };
+  },
+};

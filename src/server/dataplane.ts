@@ -1,0 +1,95 @@
+/**
+ * The data plane of one thread: the DNS listeners and the generation answering on them.
+ * Applying a new generation swaps the handler behind each listener that stays, opens the new
+ * ones and closes the ones no longer wanted; the old generation's plugins are closed once its
+ * in-flight queries are done (or after a grace period), so a reload drops nothing.
+ */
+import type { Logger } from '../plugin/contract.ts';
+import type { Generation } from './generation.ts';
+import { QueryHandler } from './handler.ts';
+import { listenTcp, listenUdp, type Listener } from './listeners.ts';
+
+const DRAIN_MS = 5_000;
+
+export interface BoundListener { protocol: 'udp' | 'tcp'; address: string; port: number }
+
+export class DataPlane {
+  private readonly listeners = new Map<string, { udp: Listener; tcp: Listener }>();
+  private gen: Generation | undefined;
+  private handlers: QueryHandler[] = [];
+  private readonly reusePort: boolean;
+  private readonly log: Logger;
+
+  constructor(reusePort: boolean, log: Logger) { this.reusePort = reusePort; this.log = log; }
+
+  get bound(): BoundListener[] {
+    const out: BoundListener[] = [];
+    for (const { udp, tcp } of this.listeners.values()) {
+      out.push({ protocol: 'udp', address: udp.address, port: udp.port }, { protocol: 'tcp', address: tcp.address, port: tcp.port });
+    }
+    return out;
+  }
+
+  /** Switch to `gen`. Throws (leaving the old generation serving) if a new listener cannot be opened. */
+  async apply(gen: Generation): Promise<void> {
+    const wanted = new Map<string, QueryHandler>();
+    const handlers: QueryHandler[] = [];
+    const opened: [string, { udp: Listener; tcp: Listener }][] = [];
+    try {
+      for (const spec of gen.listens) {
+        const key = `${spec.address}|${spec.port}`;
+        const h = new QueryHandler(spec.blocks, this.log);
+        handlers.push(h);
+        wanted.set(key, h);
+        if (this.listeners.has(key)) continue;
+        try {
+          const udp = await listenUdp(spec.address, spec.port, h, this.reusePort, this.log);
+          let tcp: Listener;
+          try {
+            tcp = await listenTcp(spec.address, spec.port, h, this.reusePort, this.log);
+          } catch (e) {
+            await udp.close();
+            throw e;
+          }
+          opened.push([key, { udp, tcp }]);
+        } catch (e) {
+          if (spec.optional) { wanted.delete(key); continue; }
+          throw new Error(`listen ${spec.address.includes(':') ? `[${spec.address}]` : spec.address}:${spec.port}: ${(e as Error).message}`);
+        }
+      }
+    } catch (e) {
+      for (const [, l] of opened) { await l.udp.close(); await l.tcp.close(); }
+      throw e;
+    }
+    for (const [key, l] of opened) this.listeners.set(key, l);
+    for (const [key, l] of this.listeners) {
+      const h = wanted.get(key);
+      if (h) { l.udp.handler = h; l.tcp.handler = h; }
+    }
+    for (const [key, l] of [...this.listeners]) {
+      if (wanted.has(key)) continue;
+      this.listeners.delete(key);
+      await l.udp.close();
+      await l.tcp.close();
+    }
+    const old = this.gen;
+    const oldHandlers = this.handlers;
+    this.gen = gen;
+    this.handlers = handlers;
+    await gen.start();
+    if (old) await drainThenClose(old, oldHandlers);
+  }
+
+  async stop(): Promise<void> {
+    for (const l of this.listeners.values()) { await l.udp.close(); await l.tcp.close(); }
+    this.listeners.clear();
+    if (this.gen) await drainThenClose(this.gen, this.handlers);
+    this.gen = undefined;
+  }
+}
+
+async function drainThenClose(gen: Generation, handlers: QueryHandler[]): Promise<void> {
+  const until = Date.now() + DRAIN_MS;
+  while (handlers.some((h) => h.inflight > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  await gen.close();
+}

@@ -1,0 +1,163 @@
+/**
+ * One query, from bytes to bytes: decode, check it is a query we take, pick the server block by
+ * the longest matching zone, run the block's plugin chain, encode within the client's size and
+ * hand the bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
+ * counts in coredns_panics_total, as CoreDNS's recover() in ServeDNS does.
+ */
+import { performance } from 'node:perf_hooks';
+import { decodeQuery, DecodeError, encode, patchId } from '../dns/codec.ts';
+import { lowerName } from '../dns/name.ts';
+import { replyTo } from '../dns/message.ts';
+import type { Message } from '../dns/types.ts';
+import { Opcode, Rcode } from '../dns/types.ts';
+import type { Logger, Next, Plugin, Request, ResponseObserver } from '../plugin/contract.ts';
+import { writerOf } from './chain.ts';
+import { panics, reportDropped } from './metrics.ts';
+
+export interface BlockRuntime {
+  readonly zones: readonly string[];       // lower-case absolute
+  readonly server: string;                 // "dns://:53"
+  readonly chain: Next;
+  readonly plugins: readonly Plugin[];
+  readonly observers: readonly ResponseObserver[];
+}
+
+export interface TransportInfo {
+  readonly protocol: 'udp' | 'tcp';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/** Responses are handed back through this; null means "send nothing" (dropped). */
+export type Reply = (bytes: Buffer | null) => void;
+
+const MIN_UDP = 512;
+const MAX_TCP = 65535;
+
+/** The blocks served on one listener (address:port), and the query path through them. */
+export class QueryHandler {
+  private readonly byZone = new Map<string, BlockRuntime>();
+  private readonly log: Logger;
+  inflight = 0;
+
+  constructor(blocks: readonly BlockRuntime[], log: Logger) {
+    this.log = log;
+    for (const b of blocks) for (const z of b.zones) if (!this.byZone.has(z)) this.byZone.set(z, b);
+  }
+
+  /** The block whose zone is the longest suffix of qname (lower-case), and that zone. */
+  match(qname: string): [BlockRuntime, string] | undefined {
+    let name = qname;
+    for (;;) {
+      const b = this.byZone.get(name);
+      if (b) return [b, name];
+      if (name === '.') return undefined;
+      const dot = nextLabel(name);
+      name = dot < 0 ? '.' : name.slice(dot);
+    }
+  }
+
+  handle(wire: Buffer, t: TransportInfo, reply: Reply): void {
+    let msg: Message;
+    try {
+      msg = decodeQuery(wire);
+    } catch (e) {
+      if (e instanceof DecodeError) return reply(formerr(wire));
+      throw e;
+    }
+    // The checks of miekg/dns's DefaultMsgAcceptFunc, which CoreDNS serves behind.
+    if (msg.qr) return reply(null);
+    if (msg.opcode !== Opcode.QUERY && msg.opcode !== Opcode.NOTIFY) return reply(encode(replyTo(msg, Rcode.NOTIMP)));
+    if (msg.questions.length !== 1) return reply(encode(replyTo(msg, Rcode.FORMERR)));
+    if (msg.edns && msg.edns.version !== 0) {
+      const r = replyTo(msg, Rcode.BADVERS);
+      return reply(encode(r));
+    }
+    const q = msg.questions[0]!;
+    const qname = lowerName(q.name);
+    const found = this.match(qname);
+    const size = t.protocol === 'tcp' ? MAX_TCP : msg.edns ? Math.max(MIN_UDP, msg.edns.udpSize) : MIN_UDP;
+    if (!found) {
+      reportDropped(t.protocol, wire.length);
+      return reply(encode(replyTo(msg, Rcode.REFUSED), size));
+    }
+    const [block, zone] = found;
+    const req: Request = {
+      msg, question: q, qname, qtype: q.type, qclass: q.class, zone,
+      protocol: t.protocol, remoteAddress: t.remoteAddress, remotePort: t.remotePort,
+      localAddress: t.localAddress, localPort: t.localPort,
+      size, do: msg.edns?.do ?? false, wire, meta: new Map(),
+    };
+    const start = block.observers.length > 0 ? performance.now() : 0;
+    this.inflight++;
+    let result;
+    try {
+      result = block.chain(req);
+    } catch (e) {
+      result = this.panic(block, req, e);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (res) => this.write(block, req, res, start, reply),
+        (e: unknown) => this.write(block, req, this.panic(block, req, e), start, reply),
+      );
+    } else {
+      this.write(block, req, result, start, reply);
+    }
+  }
+
+  private panic(block: BlockRuntime, req: Request, e: unknown): Message {
+    panics().inc();
+    const why = e instanceof Error ? e.stack ?? e.message : String(e);
+    this.log.error(`Recovered from panic in server: "${block.server}" ${why}`);
+    return replyTo(req.msg, Rcode.SERVFAIL);
+  }
+
+  private write(block: BlockRuntime, req: Request, res: Message, start: number, reply: Reply): void {
+    this.inflight--;
+    let bytes: Buffer;
+    try {
+      if (res.wire && res.wire.length <= req.size) {
+        bytes = Buffer.from(res.wire);
+        patchId(bytes, req.msg.id);
+      } else {
+        if (res.id !== req.msg.id) res.id = req.msg.id;
+        bytes = encode(res, req.size);
+      }
+    } catch (e) {
+      res = this.panic(block, req, e);
+      bytes = encode(res, req.size);
+    }
+    reply(bytes);
+    const obs = block.observers;
+    if (obs.length > 0) {
+      const writer = writerOf(req, res);
+      for (const o of obs) {
+        try { o(req, res, bytes.length, writer, start); } catch (e) { this.log.error(`observer failed: ${String(e)}`); }
+      }
+    }
+  }
+}
+
+function nextLabel(name: string): number {
+  // index just past the first unescaped dot
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 92 /* \ */) { i++; continue; }
+    if (c === 46 /* . */) return i + 1 < name.length ? i + 1 : -1;
+  }
+  return -1;
+}
+
+/** FORMERR for a query we could not parse: echo the id and opcode when the header is there, else drop. */
+function formerr(wire: Buffer): Buffer | null {
+  if (wire.length < 12) return null;
+  if (wire[2]! & 0x80) return null; // a response: never answer it
+  const out = Buffer.alloc(12);
+  out.writeUInt16BE(wire.readUInt16BE(0), 0);
+  out[2] = 0x80 | (wire[2]! & 0x79); // QR, opcode and RD as asked
+  out[3] = Rcode.FORMERR;
+  return out;
+}

@@ -1,0 +1,230 @@
+/**
+ * The server's lifecycle: start from a Corefile, reload to a new Corefile without closing the
+ * ports, stop gracefully. With one worker everything runs in this thread ('single'); with more,
+ * this thread is the control plane (plugins set up with role 'control': Kubernetes watches, side
+ * HTTP listeners, reload) and each worker thread is a data plane with its own reusePort sockets.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AggregatorRegistry } from 'prom-client';
+import { registry } from '../metrics/registry.ts';
+import { buildInfo } from '../metrics/dns.ts';
+import type { Logger } from '../plugin/contract.ts';
+import { ControlHub, LoopbackHub, type Envelope } from './channels.ts';
+import { DataPlane, type BoundListener } from './dataplane.ts';
+import { buildGeneration, ConfigErrors, type Generation } from './generation.ts';
+import { makeLogger, stdoutSink, type LogSink } from './log.ts';
+import { setDroppedServer } from './metrics.ts';
+import { reloadMetrics } from './reload-metrics.ts';
+import { VERSION } from '../version.ts';
+import { SHARED } from './shared.ts';
+
+export { SHARED };
+
+export interface ServerOptions {
+  corefilePath: string;       // for errors and relative paths; "-" for stdin
+  corefileText?: string;      // the Corefile's content (read from corefilePath when absent)
+  dnsPort?: number;           // port for blocks that name none (CoreDNS's -dns.port), default 53
+  workers?: number;           // answering threads; default: the number of cores; 1 = all in this thread
+  quiet?: boolean;            // no start-up banner
+  sink?: LogSink;             // where log lines go (stdout)
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Server {
+  readonly listeners: BoundListener[];
+  readonly workers: number;
+  /** Re-read the Corefile and switch to it if it changed (or always with force). False if it was kept. */
+  reload(opts?: { force?: boolean; text?: string }): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+
+export async function startServer(o: ServerOptions): Promise<Server> {
+  const sink = o.sink ?? stdoutSink;
+  const log = makeLogger(sink);
+  const dnsPort = o.dnsPort ?? 53;
+  const workers = Math.max(1, o.workers ?? availableParallelism());
+  const env = o.env ?? process.env;
+  const readCorefile = async () => (o.corefilePath === '-' ? currentText : readFile(o.corefilePath, 'utf8'));
+  let currentText = o.corefileText ?? await readFile(o.corefilePath, 'utf8');
+  const shared = new Map<string, unknown>();
+  shared.set(SHARED.corefileText, readCorefile);
+  shared.set(SHARED.sink, sink);
+  buildInfo().set({ version: VERSION, revision: '', goversion: process.version }, 1);
+  let genId = 0;
+  let singleServer: Server | undefined;
+  let multiServer: Server | undefined;
+  const base = { file: o.corefilePath, dnsPort, sink, shared, env };
+
+  if (workers === 1) {
+    const plane = new DataPlane(false, log);
+    const build = (text: string) => buildGeneration({ ...base, text, role: 'single', hub: new LoopbackHub() });
+    let gen = await build(currentText);
+    try {
+      await plane.apply(gen);
+    } catch (e) {
+      await gen.close();
+      throw e;
+    }
+    shared.set(SHARED.metrics, async () => ({ text: await registry.metrics(), contentType: registry.contentType }));
+    const server: Server = {
+      get listeners() { return plane.bound; },
+      workers,
+      reload: (r) => reloadWith(r, async (text) => {
+        const next = await build(text);
+        try { await plane.apply(next); } catch (e) { await next.close(); throw e; }
+        gen = next;
+      }),
+      stop: () => stopWith(() => plane.stop()),
+    };
+    singleServer = server;
+    afterStart(gen, plane.bound);
+    return server;
+  }
+
+  // Control plane in this thread, data planes in workers.
+  const ports = new Set<Worker>();
+  let hub = new ControlHub(`g${genId}:`, ports);
+  let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
+  await gen.start();
+  const pool: Worker[] = [];
+  const pendingMetrics = new Map<number, (json: unknown) => void>();
+  let metricsId = 0;
+  let bound: BoundListener[] = [];
+  const hubs = new Set<ControlHub>([hub]);
+  try {
+    await Promise.all(Array.from({ length: workers }, () => new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL('./worker.ts', import.meta.url), {
+        workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env } },
+      });
+      pool.push(w);
+      ports.add(w);
+      w.on('message', (m: { t: string } & Record<string, unknown>) => {
+        switch (m.t) {
+          case 'ch': for (const h of hubs) h.receive(m as unknown as Envelope, w); break;
+          case 'log': sink.write(m.line as string); break;
+          case 'ready': bound = m.listeners as BoundListener[]; resolve(); break;
+          case 'failed': reject(new Error(m.error as string)); break;
+          case 'metrics': pendingMetrics.get(m.id as number)?.(m.json); break;
+          default: w.emit(`x:${m.t}`, m);
+        }
+      });
+      w.on('error', (e) => { log.error(`worker: ${e.message}`); reject(e); });
+    })));
+  } catch (e) {
+    await Promise.all(pool.map((w) => w.terminate()));
+    await gen.close();
+    throw e;
+  }
+  shared.set(SHARED.metrics, async () => {
+    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map((w) => new Promise((resolve) => {
+      const id = ++metricsId;
+      const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
+      pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
+      w.postMessage({ t: 'metrics', id });
+    }))]);
+    const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+    return { text: await agg.metrics(), contentType: agg.contentType };
+  });
+  const ask = (w: Worker, msg: unknown, reply: string) => new Promise<Record<string, unknown>>((resolve) => {
+    w.once(`x:${reply}`, resolve);
+    w.postMessage(msg);
+  });
+  const server: Server = {
+    get listeners() { return bound; },
+    workers,
+    reload: (r) => reloadWith(r, async (text) => {
+      const id = genId + 1;
+      const nextHub = new ControlHub(`g${id}:`, ports);
+      hubs.add(nextHub);
+      let next: Generation;
+      try {
+        next = await buildGeneration({ ...base, text, role: 'control', hub: nextHub });
+      } catch (e) {
+        hubs.delete(nextHub);
+        throw e;
+      }
+      await next.start();
+      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id }, 'reloaded')));
+      const failed = results.find((r) => r.error);
+      if (failed) {
+        // Workers that could not switch keep the old generation; keep its control side too.
+        log.error(`a worker could not switch to the new Corefile: ${String(failed.error)}`);
+      }
+      const old = gen;
+      genId = id;
+      gen = next;
+      hub = nextHub;
+      for (const h of hubs) if (h !== nextHub && !failed) hubs.delete(h);
+      if (!failed) await old.close();
+    }),
+    stop: () => stopWith(async () => {
+      await Promise.all(pool.map((w) => ask(w, { t: 'stop' }, 'stopped')));
+      await Promise.all(pool.map((w) => w.terminate()));
+      await gen.close();
+    }),
+  };
+  multiServer = server;
+  afterStart(gen, bound);
+  return server;
+
+  function afterStart(g: Generation, l: BoundListener[]): void {
+    const first = g.infos[0];
+    if (first) setDroppedServer(first.server);
+    reloadMetrics().version.set({ hash: 'sha512', value: sha512(currentText) }, 1);
+    shared.set(SHARED.reload, () => (workers === 1 ? singleServer : multiServer)?.reload());
+    if (o.quiet) return;
+    const keys = new Set<string>();
+    for (const i of g.infos) for (const z of i.zones) keys.add(`${z}:${i.port}`);
+    for (const k of keys) sink.write(k);
+    sink.write(`clusterdns-${VERSION}`);
+    sink.write(`${process.platform}/${process.arch}, node ${process.version}, ${workers} worker${workers === 1 ? '' : 's'}`);
+    const seen = new Set<string>();
+    for (const x of l) {
+      const a = `${x.protocol} ${x.address.includes(':') ? `[${x.address}]` : x.address}:${x.port}`;
+      if (!seen.has(a)) { seen.add(a); sink.write(`listening on ${a}`); }
+    }
+  }
+
+  async function reloadWith(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
+    let text: string;
+    try {
+      text = r?.text ?? await readCorefile();
+    } catch (e) {
+      log.error(`Restart failed: ${(e as Error).message}`);
+      reloadMetrics().failed.inc();
+      return false;
+    }
+    if (!r?.force && text === currentText) return false;
+    try {
+      await swap(text);
+    } catch (e) {
+      const msg = e instanceof ConfigErrors ? e.message.split('\n').join('; ') : (e as Error).message;
+      log.error(`Restart failed: ${msg}`);
+      reloadMetrics().failed.inc();
+      return false;
+    }
+    currentText = text;
+    reloadMetrics().version.reset();
+    reloadMetrics().version.set({ hash: 'sha512', value: sha512(text) }, 1);
+    log.info(`Reloading complete`);
+    return true;
+  }
+
+  async function stopWith(stopPlanes: () => Promise<void>): Promise<void> {
+    const ld = shared.get(SHARED.lameduck) as { ms: number; begin(): void } | undefined;
+    if (ld && ld.ms > 0) {
+      ld.begin();
+      log.info(`plugin/health: Going into lameduck mode for ${ld.ms / 1000}s`);
+      await new Promise((r) => setTimeout(r, ld.ms));
+    }
+    await stopPlanes();
+  }
+}
+
+function sha512(s: string): string { return createHash('sha512').update(s).digest('hex'); }
+
+export type { BoundListener, Logger };

@@ -1,0 +1,121 @@
+/**
+ * UDP and TCP listeners for one address:port. The handler behind a listener can be swapped
+ * (reload) without closing the socket, so a reload never leaves a window where the port is closed.
+ *
+ * TCP follows CoreDNS's server defaults: 2-byte length framing, several queries in flight on one
+ * connection (pipelining; answers go back as they are ready), a read timeout for a started frame
+ * (2 s), an idle timeout between queries (10 s), and a cap on concurrent connections.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../plugin/contract.ts';
+import type { QueryHandler } from './handler.ts';
+
+export const TCP_READ_TIMEOUT_MS = 2_000;
+export const TCP_IDLE_TIMEOUT_MS = 10_000;
+export const TCP_MAX_CONNECTIONS = 1_000;
+
+export interface Listener {
+  readonly protocol: 'udp' | 'tcp';
+  readonly address: string;
+  readonly port: number;
+  handler: QueryHandler;
+  close(): Promise<void>;
+}
+
+export async function listenUdp(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
+  const type = address.includes(':') ? 'udp6' : 'udp4';
+  const sock = dgram.createSocket({ type, reuseAddr: reusePort, reusePort, ipv6Only: type === 'udp6' });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind({ address, port, exclusive: !reusePort }, () => { sock.off('error', reject); resolve(); });
+  });
+  sock.on('error', (e) => log.error(`udp ${address}:${port}: ${e.message}`));
+  const bound = sock.address();
+  const l: Listener = {
+    protocol: 'udp', address, port: bound.port, handler,
+    close: () => new Promise((r) => sock.close(() => r())),
+  };
+  const localAddress = bound.address;
+  sock.on('message', (wire, rinfo) => {
+    try {
+      l.handler.handle(wire, {
+        protocol: 'udp', remoteAddress: rinfo.address, remotePort: rinfo.port, localAddress, localPort: bound.port,
+      }, (bytes) => { if (bytes) sock.send(bytes, rinfo.port, rinfo.address); });
+    } catch (e) {
+      log.error(`udp query from ${rinfo.address}:${rinfo.port}: ${String(e)}`);
+    }
+  });
+  return l;
+}
+
+export async function listenTcp(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
+  const conns = new Set<net.Socket>();
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+  server.maxConnections = TCP_MAX_CONNECTIONS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port, reusePort, exclusive: !reusePort, ipv6Only: address.includes(':') }, () => { server.off('error', reject); resolve(); });
+  });
+  server.on('error', (e) => log.error(`tcp ${address}:${port}: ${e.message}`));
+  const bound = server.address() as net.AddressInfo;
+  const l: Listener = {
+    protocol: 'tcp', address, port: bound.port, handler,
+    close: () => new Promise((r) => {
+      server.close(() => r());
+      for (const c of conns) c.destroy();
+    }),
+  };
+  server.on('connection', (sock) => {
+    conns.add(sock);
+    sock.on('close', () => conns.delete(sock));
+    serveConnection(sock, l, log);
+  });
+  return l;
+}
+
+function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
+  let buf: Buffer = Buffer.alloc(0);
+  let pending = 0;          // answers still being worked on for this connection
+  let timer: NodeJS.Timeout | undefined;
+  const info = {
+    protocol: 'tcp' as const, remoteAddress: sock.remoteAddress ?? '', remotePort: sock.remotePort ?? 0,
+    localAddress: sock.localAddress ?? '', localPort: sock.localPort ?? 0,
+  };
+  const arm = () => {
+    clearTimeout(timer);
+    // A started frame must complete within the read timeout; between queries the idle timeout applies.
+    if (pending > 0) return;
+    timer = setTimeout(() => sock.destroy(), buf.length > 0 ? TCP_READ_TIMEOUT_MS : TCP_IDLE_TIMEOUT_MS);
+  };
+  arm();
+  sock.on('error', () => sock.destroy());
+  sock.on('close', () => clearTimeout(timer));
+  sock.on('data', (chunk: Buffer) => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    while (buf.length >= 2) {
+      const len = buf.readUInt16BE(0);
+      if (len < 12) { sock.destroy(); return; }   // cannot be a DNS message: drop the connection
+      if (buf.length < 2 + len) break;
+      const wire = buf.subarray(2, 2 + len);
+      buf = buf.subarray(2 + len);
+      pending++;
+      try {
+        l.handler.handle(wire, info, (bytes) => {
+          pending--;
+          if (bytes && !sock.destroyed) {
+            const framed = Buffer.allocUnsafe(2 + bytes.length);
+            framed.writeUInt16BE(bytes.length, 0);
+            bytes.copy(framed, 2);
+            sock.write(framed);
+          }
+          arm();
+        });
+      } catch (e) {
+        pending--;
+        log.error(`tcp query from ${info.remoteAddress}:${info.remotePort}: ${String(e)}`);
+      }
+    }
+    arm();
+  });
+}

@@ -1,0 +1,9 @@
+/** Keys in SetupContext.shared through which plugins reach the server (one map per process). */
+export const SHARED = {
+  reload: 'server.reload',          // () => Promise<boolean>: reload the Corefile now if it changed
+  metrics: 'server.metrics',        // () => Promise<{ text: string; contentType: string }>: a merged scrape
+  lameduck: 'server.lameduck',      // { ms: number; begin(): void } set by health
+  corefileText: 'server.corefile',  // () => Promise<string>: the Corefile as it is on disk now
+  sink: 'server.sink',              // LogSink: where query log lines go
+  generationPlugins: 'server.generationPlugins', // Plugin[] of the generation being started
+} as const;
