@@ -1,0 +1,225 @@
+/**
+ * The forward plugin's query path (CoreDNS's plugin/forward/forward.go): match FROM and except,
+ * enforce max_concurrent, walk the upstreams in policy order skipping the ones that are down,
+ * retry on errors until the overall deadline, retry a truncated UDP answer over TCP, and answer
+ * SERVFAIL when nothing worked. The upstream's answer is relayed as received (id restored).
+ */
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { decode, encode, patchId } from '../../dns/codec.ts';
+import { replyTo } from '../../dns/message.ts';
+import { isSubdomain } from '../../dns/name.ts';
+import type { Message } from '../../dns/types.ts';
+import { Rcode, rcodeName } from '../../dns/types.ts';
+import type { Logger, Next, Plugin, Request } from '../../plugin/contract.ts';
+import type { UpstreamAddr } from './hosts.ts';
+import { forwardMetrics } from './metrics.ts';
+import { makePolicy, type Policy } from './policy.ts';
+import { Proxy, type ProxyOptions } from './proxy.ts';
+import { resolveUpstreams, type ForwardConfig } from './setup.ts';
+import { isTruncated, UpstreamError } from './wire.ts';
+
+export interface Timeouts {
+  overallMs: number;   // CoreDNS's defaultTimeout (5s): after this a query gets SERVFAIL
+  readMs: number;      // per exchange (2s)
+  hcTimeoutMs: number; // per health check (1s)
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { overallMs: 5000, readMs: 2000, hcTimeoutMs: 1000 };
+
+export class Forward implements Plugin {
+  readonly name = 'forward';
+  readonly cfg: ForwardConfig;
+  proxies: Proxy[] = [];
+  /** Set by setup: whether the plugin after this one in the block is another forward (for `next`). */
+  nextIsForward: () => boolean = () => false;
+  private readonly policy: Policy;
+  private readonly timeouts: Timeouts;
+  private readonly log: Logger;
+  private readonly proxyOpts: ProxyOptions;
+  private concurrent = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+  private watched: string[] = [];
+  private closed = false;
+
+  constructor(cfg: ForwardConfig, log: Logger, timeouts: Timeouts = DEFAULT_TIMEOUTS) {
+    this.cfg = cfg;
+    this.log = log;
+    this.timeouts = timeouts;
+    this.policy = makePolicy(cfg.policy);
+    this.proxyOpts = {
+      expireMs: cfg.expireMs,
+      tls: cfg.tls || cfg.tlsServerName ? { ...cfg.tls, ...(cfg.tlsServerName ? { servername: cfg.tlsServerName } : {}) } : undefined,
+      hcIntervalMs: cfg.hcIntervalMs, hcTimeoutMs: timeouts.hcTimeoutMs,
+      hcRecursionDesired: cfg.hcRecursionDesired, hcDomain: cfg.hcDomain, hcTcp: cfg.forceTcp,
+    };
+    this.setUpstreams(cfg.upstreams);
+    this.sweeper = setInterval(() => { for (const p of this.proxies) p.sweep(); }, Math.max(1000, Math.min(cfg.expireMs, 10_000)));
+    this.sweeper.unref();
+  }
+
+  private makeProxy(a: UpstreamAddr): Proxy {
+    const opts = a.serverName ? { ...this.proxyOpts, tls: { ...this.proxyOpts.tls, servername: a.serverName } } : this.proxyOpts;
+    return new Proxy(a, opts);
+  }
+
+  /** Replace the upstream list, keeping the proxies (and their health) of upstreams that stay. */
+  setUpstreams(addrs: UpstreamAddr[]): void {
+    const old = new Map(this.proxies.map((p) => [p.label, p]));
+    const next: Proxy[] = [];
+    for (const a of addrs) {
+      const keep = old.get(a.label);
+      if (keep) { old.delete(a.label); next.push(keep); } else next.push(this.makeProxy(a));
+    }
+    this.proxies = next;
+    // In-flight queries on removed upstreams finish or time out on their own; close after that.
+    for (const p of old.values()) setTimeout(() => p.close(), this.timeouts.overallMs).unref();
+  }
+
+  /** Watch the resolv.conf-style files among TO and re-read them when they change. */
+  start(): void {
+    for (const f of this.cfg.files) {
+      fs.watchFile(f, { interval: 1000, persistent: false }, (cur, prev) => {
+        if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
+        this.reloadFiles();
+      });
+      this.watched.push(f);
+    }
+  }
+
+  reloadFiles(): void {
+    if (this.closed) return;
+    try {
+      const addrs = resolveUpstreams(this.cfg).slice(0, 15);
+      const before = this.proxies.map((p) => p.label).join(' ');
+      this.setUpstreams(addrs);
+      const after = this.proxies.map((p) => p.label).join(' ');
+      if (before !== after) this.log.info(`upstreams of ${this.cfg.from} changed: ${after}`);
+    } catch (e) {
+      this.log.warning(`keeping upstreams ${this.proxies.map((p) => p.label).join(' ')}: ${(e as Error).message}`);
+    }
+  }
+
+  private match(qname: string): boolean {
+    if (!isSubdomain(qname, this.cfg.from)) return false;
+    if (qname === this.cfg.from) return true;
+    for (const e of this.cfg.except) if (isSubdomain(qname, e)) return false;
+    return true;
+  }
+
+  serve(req: Request, next: Next): Message | Promise<Message> {
+    if (!this.match(req.qname)) return next(req);
+    const max = this.cfg.maxConcurrent;
+    if (max > 0) {
+      if (this.concurrent >= max) {
+        forwardMetrics().maxConcurrentRejects.inc();
+        return replyTo(req.msg, Rcode.REFUSED);
+      }
+      this.concurrent++;
+      return this.forward(req, next).finally(() => { this.concurrent--; });
+    }
+    return this.forward(req, next);
+  }
+
+  private async forward(req: Request, next: Next): Promise<Message> {
+    const query = encode(req.msg);
+    const cfg = this.cfg;
+    const proxies = this.proxies;
+    const list = this.policy.list(proxies);
+    const deadline = performance.now() + this.timeouts.overallMs;
+    let i = 0, fails = 0, attempts = 0, tried = 0, fastFails = 0;
+    let lastErr: unknown;
+    let last: Message | undefined;
+    while (performance.now() < deadline && (cfg.maxConnectAttempts === 0 || attempts < cfg.maxConnectAttempts)) {
+      if (i >= list.length) { i = 0; fails = 0; }
+      let proxy = list[i++]!;
+      if (proxy.down(cfg.maxFails)) {
+        fails++;
+        if (fails < proxies.length) continue;
+        forwardMetrics().hcBroken.inc();
+        if (cfg.failfast) break;
+        proxy = proxies[Math.floor(Math.random() * proxies.length)]!;
+      }
+      let proto: 'udp' | 'tcp' = cfg.forceTcp ? 'tcp' : cfg.preferUdp ? 'udp' : req.protocol;
+      let ret: Buffer | undefined;
+      let err: unknown;
+      for (let retry = 0; retry < 3; retry++) {
+        const left = deadline - performance.now();
+        if (left <= 0) { err = new UpstreamError('timeout', 'i/o timeout'); break; }
+        try {
+          ret = await this.connect(proxy, query, proto, Math.min(this.timeouts.readMs, left));
+          err = undefined;
+        } catch (e) {
+          ret = undefined;
+          err = e;
+          if (e instanceof UpstreamError && e.kind === 'closed') continue; // reused connection closed by the peer
+        }
+        // A truncated answer over UDP: ask again over TCP for the whole answer.
+        if (ret && proto === 'udp' && isTruncated(ret)) { proto = 'tcp'; continue; }
+        break;
+      }
+      if (err !== undefined || !ret) {
+        lastErr = err;
+        if (cfg.maxFails !== 0) proxy.healthcheck();
+        // Errors that come back at once (connection refused): two rounds over every upstream are enough;
+        // spinning on them until the deadline would only burn CPU (CoreDNS does spin here).
+        if (!(err instanceof UpstreamError && err.kind === 'timeout') && ++fastFails >= 2 * proxies.length) break;
+        if (cfg.maxConnectAttempts > 0 && ++attempts >= cfg.maxConnectAttempts) break;
+        if (fails < proxies.length) continue;
+        break;
+      }
+      let res: Message;
+      try {
+        res = decode(ret);
+      } catch (e) {
+        lastErr = e;
+        continue; // a garbled answer: as an error, try the next upstream
+      }
+      tried++;
+      if (cfg.failover.includes(res.rcode) && tried < proxies.length) {
+        last = res;
+        fails++;
+        continue;
+      }
+      if ((cfg.next.includes(res.rcode) || (cfg.nextOnNodata && res.rcode === Rcode.NOERROR && res.answers.length === 0))
+        && this.nextIsForward()) {
+        return next(req);
+      }
+      return relay(res, ret, req);
+    }
+    if (last) return relay(last, undefined, req);
+    if (lastErr !== undefined) this.log.debug(`${req.qname} ${req.qtype}: ${(lastErr as Error).message ?? String(lastErr)}`);
+    return replyTo(req.msg, Rcode.SERVFAIL);
+  }
+
+  private async connect(proxy: Proxy, query: Buffer, proto: 'udp' | 'tcp', timeoutMs: number): Promise<Buffer> {
+    const start = performance.now();
+    const m = forwardMetrics();
+    const to = proxy.label;
+    m.requests.inc({ to });
+    const ret = await proxy.exchange(query, proto, timeoutMs);
+    const rc = rcodeName(ret[3]! & 0x0f);
+    const secs = (performance.now() - start) / 1000;
+    m.duration.observe({ to, rcode: rc }, secs);
+    m.proxyDuration.observe({ proxy_name: 'forward', to, rcode: rc }, secs);
+    m.responses.inc({ rcode: rc, to });
+    return ret;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const f of this.watched) fs.unwatchFile(f);
+    for (const p of this.proxies) p.close();
+  }
+}
+
+/** The upstream's answer for this client: its id restored; the received bytes ride along as `wire`. */
+function relay(res: Message, wire: Buffer | undefined, req: Request): Message {
+  res.id = req.msg.id;
+  if (wire) {
+    patchId(wire, req.msg.id);
+    res.wire = wire;
+  }
+  return res;
+}
