@@ -78,15 +78,21 @@ function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
   let buf: Buffer = Buffer.alloc(0);
   let pending = 0;          // answers still being worked on for this connection
   let timer: NodeJS.Timeout | undefined;
+  let reading = false;      // the timer running is the read deadline of the frame at the head of buf
   const info = {
     protocol: 'tcp' as const, remoteAddress: sock.remoteAddress ?? '', remotePort: sock.remotePort ?? 0,
     localAddress: sock.localAddress ?? '', localPort: sock.localPort ?? 0,
   };
   const arm = () => {
+    // A started frame must complete within the read timeout, counted from its first byte (more
+    // segments of the same frame do not extend it, as Go's per-message read deadline); between
+    // queries the idle timeout applies; while answers are pending, neither.
+    if (pending === 0 && buf.length > 0 && reading) return;
     clearTimeout(timer);
-    // A started frame must complete within the read timeout; between queries the idle timeout applies.
+    reading = false;
     if (pending > 0) return;
-    timer = setTimeout(() => sock.destroy(), buf.length > 0 ? TCP_READ_TIMEOUT_MS : TCP_IDLE_TIMEOUT_MS);
+    reading = buf.length > 0;
+    timer = setTimeout(() => sock.destroy(), reading ? TCP_READ_TIMEOUT_MS : TCP_IDLE_TIMEOUT_MS);
   };
   arm();
   sock.on('error', () => sock.destroy());
@@ -99,6 +105,7 @@ function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
       if (buf.length < 2 + len) break;
       const wire = buf.subarray(2, 2 + len);
       buf = buf.subarray(2 + len);
+      reading = false;      // that frame is complete: the next one gets its own deadline
       pending++;
       try {
         l.handler.handle(wire, info, (bytes) => {
