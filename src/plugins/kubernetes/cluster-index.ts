@@ -1,0 +1,200 @@
+/**
+ * ClusterIndex: the kubernetes plugin's in-memory view of the cluster, keyed so that a lookup
+ * costs O(1) plus the size of the answer, never a walk over all objects:
+ * - services by "name.namespace", and by cluster IP (for PTR);
+ * - EndpointSlices by "ns/name" and grouped by their service's "name.namespace", and by
+ *   endpoint IP (for PTR and the NS records);
+ * - per service, built on first use after a change: its endpoint IPs and endpoint names
+ *   (hostname, pod name or dashed IP), so headless and endpoint-name answers need no scan;
+ * - namespaces by name; pods by IP (only with `pods verified`).
+ * It is updated one Delta at a time, from a source in this thread or from the control side.
+ */
+import { Kind, isHeadless, serviceKey } from './records.ts';
+import type { AddressRec, Delta, NamespaceRec, PodRec, Rec, ServiceRec, SliceRec } from './records.ts';
+
+/** The name an endpoint answers to under its service (CoreDNS's endpointHostname). */
+export function endpointHostname(a: AddressRec, podNames: boolean): string {
+  if (a.hostname !== '') return a.hostname;
+  if (podNames && a.pod !== '') return a.pod;
+  if (a.ip.includes('.')) return a.ip.replaceAll('.', '-');
+  if (a.ip.includes(':')) return a.ip.replaceAll(':', '-');
+  return '';
+}
+
+export interface NamedAddress { a: AddressRec; s: SliceRec }
+
+export interface EndpointView {
+  count: number;                         // ready addresses over all slices (with duplicates)
+  v4: string[];                          // distinct IPv4 endpoint addresses
+  v6: string[];                          // distinct IPv6 endpoint addresses
+  byName: Map<string, NamedAddress[]>;   // lower-cased endpoint name → addresses (with their slice)
+}
+
+const EMPTY: readonly SliceRec[] = [];
+
+function addTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v); else m.set(k, [v]);
+}
+function removeFrom<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (!l) return;
+  const i = l.indexOf(v);
+  if (i >= 0) l.splice(i, 1);
+  if (l.length === 0) m.delete(k);
+}
+
+export class ClusterIndex {
+  readonly services = new Map<string, ServiceRec>();       // "name.ns"
+  readonly slices = new Map<string, SliceRec>();           // "ns/name"
+  readonly namespaces = new Map<string, NamespaceRec>();
+  readonly pods = new Map<string, PodRec>();               // "ns/name"
+  private readonly slicesByService = new Map<string, SliceRec[]>();
+  private readonly servicesByIP = new Map<string, ServiceRec[]>();
+  private readonly slicesByIP = new Map<string, SliceRec[]>();
+  private readonly podsByIP = new Map<string, PodRec[]>();
+  private readonly views = new Map<string, EndpointView>();
+  private readonly secondary: boolean;
+  private readonly podNames: boolean;
+  /** Unix seconds of the last change to services or endpoints (the SOA serial). */
+  modified = Math.floor(Date.now() / 1000);
+
+  /** `secondary: false` keeps only the records (the control side, which answers no queries). */
+  constructor(opts: { podNames?: boolean; secondary?: boolean } = {}) {
+    this.podNames = opts.podNames ?? false;
+    this.secondary = opts.secondary ?? true;
+  }
+
+  get(k: Kind, key: string): Rec | undefined {
+    switch (k) {
+      case Kind.Service: return this.services.get(key);
+      case Kind.Slice: return this.slices.get(key);
+      case Kind.Namespace: return this.namespaces.get(key);
+      default: return this.pods.get(key);
+    }
+  }
+
+  keys(k: Kind): IterableIterator<string> {
+    switch (k) {
+      case Kind.Service: return this.services.keys();
+      case Kind.Slice: return this.slices.keys();
+      case Kind.Namespace: return this.namespaces.keys();
+      default: return this.pods.keys();
+    }
+  }
+
+  apply(d: Delta): void {
+    switch (d.k) {
+      case Kind.Service: this.putService(d.key, d.v as ServiceRec | null); break;
+      case Kind.Slice: this.putSlice(d.key, d.v as SliceRec | null); break;
+      case Kind.Namespace:
+        if (d.v) this.namespaces.set(d.key, d.v as NamespaceRec); else this.namespaces.delete(d.key);
+        break;
+      default: this.putPod(d.key, d.v as PodRec | null);
+    }
+  }
+
+  /** Every record as a Delta, for a data-side worker that joins late. */
+  snapshot(): Delta[] {
+    const out: Delta[] = [];
+    for (const [key, v] of this.namespaces) out.push({ k: Kind.Namespace, key, v });
+    for (const [key, v] of this.services) out.push({ k: Kind.Service, key, v });
+    for (const [key, v] of this.slices) out.push({ k: Kind.Slice, key, v });
+    for (const [key, v] of this.pods) out.push({ k: Kind.Pod, key, v });
+    return out;
+  }
+
+  clear(): void {
+    for (const m of [this.services, this.slices, this.namespaces, this.pods, this.slicesByService,
+      this.servicesByIP, this.slicesByIP, this.podsByIP, this.views]) m.clear();
+  }
+
+  private touch(): void { this.modified = Math.floor(Date.now() / 1000); }
+
+  private putService(key: string, v: ServiceRec | null): void {
+    const old = this.services.get(key);
+    if (old && this.secondary) for (const ip of old.clusterIPs) removeFrom(this.servicesByIP, ip, old);
+    if (v) {
+      this.services.set(key, v);
+      if (this.secondary) for (const ip of v.clusterIPs) if (ip !== '' && ip !== 'None') addTo(this.servicesByIP, ip, v);
+    } else {
+      this.services.delete(key);
+    }
+    this.touch();
+  }
+
+  private putSlice(key: string, v: SliceRec | null): void {
+    const old = this.slices.get(key);
+    if (old && this.secondary) {
+      const sk = serviceKey(old.service, old.ns);
+      removeFrom(this.slicesByService, sk, old);
+      this.views.delete(sk);
+      for (const a of old.addresses) removeFrom(this.slicesByIP, a.ip, old);
+    }
+    if (v) {
+      this.slices.set(key, v);
+      if (this.secondary) {
+        const sk = serviceKey(v.service, v.ns);
+        addTo(this.slicesByService, sk, v);
+        this.views.delete(sk);
+        for (const a of v.addresses) {
+          const l = this.slicesByIP.get(a.ip);
+          if (!l) this.slicesByIP.set(a.ip, [v]);
+          else if (!l.includes(v)) l.push(v);
+        }
+      }
+    } else {
+      this.slices.delete(key);
+    }
+    this.touch();
+  }
+
+  private putPod(key: string, v: PodRec | null): void {
+    const old = this.pods.get(key);
+    if (old && this.secondary) removeFrom(this.podsByIP, old.ip, old);
+    if (v) {
+      this.pods.set(key, v);
+      if (this.secondary && v.ip !== '') addTo(this.podsByIP, v.ip, v);
+    } else {
+      this.pods.delete(key);
+    }
+  }
+
+  // ---- lookups (data side) -------------------------------------------------------------------
+
+  service(name: string, ns: string): ServiceRec | undefined { return this.services.get(serviceKey(name, ns)); }
+  slicesOf(name: string, ns: string): readonly SliceRec[] { return this.slicesByService.get(serviceKey(name, ns)) ?? EMPTY; }
+  servicesWithIP(ip: string): readonly ServiceRec[] { return this.servicesByIP.get(ip) ?? []; }
+  slicesWithIP(ip: string): readonly SliceRec[] { return this.slicesByIP.get(ip) ?? EMPTY; }
+  podsWithIP(ip: string): readonly PodRec[] { return this.podsByIP.get(ip) ?? []; }
+  hasNamespace(name: string): boolean { return this.namespaces.has(name); }
+
+  /** The endpoint view of a service, built once per change of its slices. */
+  endpoints(name: string, ns: string): EndpointView {
+    const sk = serviceKey(name, ns);
+    let v = this.views.get(sk);
+    if (v) return v;
+    v = { count: 0, v4: [], v6: [], byName: new Map() };
+    const seen = new Set<string>();
+    for (const s of this.slicesByService.get(sk) ?? EMPTY) {
+      for (const a of s.addresses) {
+        v.count++;
+        addTo(v.byName, endpointHostname(a, this.podNames).toLowerCase(), { a, s });
+        if (seen.has(a.ip)) continue;
+        seen.add(a.ip);
+        (a.ip.includes(':') ? v.v6 : v.v4).push(a.ip);
+      }
+    }
+    this.views.set(sk, v);
+    return v;
+  }
+
+  isHeadless(s: ServiceRec): boolean { return isHeadless(s); }
+
+  /** Sizes, for logs and benchmarks. */
+  stats(): { services: number; slices: number; endpoints: number; namespaces: number; pods: number } {
+    let endpoints = 0;
+    for (const s of this.slices.values()) endpoints += s.addresses.length;
+    return { services: this.services.size, slices: this.slices.size, endpoints, namespaces: this.namespaces.size, pods: this.pods.size };
+  }
+}

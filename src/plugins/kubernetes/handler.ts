@@ -1,0 +1,128 @@
+/**
+ * The query path of the kubernetes plugin, after CoreDNS's plugin/kubernetes/handler.go:
+ * pick the zone, answer by query type, and decide NXDOMAIN / NODATA / SERVFAIL exactly as CoreDNS:
+ * a name error answers NXDOMAIN with the SOA (or falls through, or SERVFAIL while the API has
+ * not synced); a known name without records of the type answers NOERROR with the SOA.
+ */
+import { fqdn, lowerName, ptrToIp } from '../../dns/name.ts';
+import { replyTo } from '../../dns/message.ts';
+import { encode } from '../../dns/codec.ts';
+import { Rcode, Type } from '../../dns/types.ts';
+import type { Message, ResourceRecord } from '../../dns/types.ts';
+import type { Next, Request, Result } from '../../plugin/contract.ts';
+import type { Backend } from './backend.ts';
+import {
+  addresses, canonical, nameservers, pointer, service, startOfAuthority, text,
+  type Answer, type Item, type Outside,
+} from './answers.ts';
+
+/** The longest of `zones` that `qname` is in, or undefined. Both lower-case absolute. */
+export function matchZone(zones: readonly string[], qname: string): string | undefined {
+  let best: string | undefined;
+  for (const z of zones) {
+    if (z === '.' || qname === z || (qname.endsWith(z) && qname.charCodeAt(qname.length - z.length - 1) === 46)) {
+      if (best === undefined || z.length > best.length) best = z;
+    }
+  }
+  return best;
+}
+
+export interface HandlerState { synced(): boolean }
+
+export class KubernetesHandler {
+  private readonly b: Backend;
+  private readonly state: HandlerState;
+
+  constructor(b: Backend, state: HandlerState) {
+    this.b = b;
+    this.state = state;
+  }
+
+  /** Answer a query that is in one of our zones (the caller checked), or delegate. */
+  answer(req: Request, next: Next, lzone: string): Result {
+    const qname = req.qname;
+    const owner = fqdn(req.question.name);
+    const zone = owner.slice(owner.length - lzone.length) || lzone; // the zone in the query's case
+    const b = this.b;
+    let ans: Answer;
+    switch (req.qtype) {
+      case Type.A:
+      case Type.AAAA: ans = addresses(b, req.qtype, owner, qname, zone); break;
+      case Type.TXT: ans = text(b, owner, qname, zone); break;
+      case Type.CNAME: ans = canonical(b, owner, qname, zone); break;
+      case Type.PTR: ans = pointer(b, owner, qname, zone, ptrToIp(qname)); break;
+      case Type.MX: ans = { records: [], extra: [], err: b.services(qname, Type.MX, zone).err }; break;
+      case Type.SRV: ans = service(b, owner, qname, zone); break;
+      case Type.SOA:
+        ans = { records: qname === lzone ? [startOfAuthority(b, zone)] : [], extra: [], err: null };
+        break;
+      case Type.AXFR:
+      case Type.IXFR:
+        return replyTo(req.msg, Rcode.REFUSED);
+      case Type.NS:
+        // NS below the apex is answered like any other type: NODATA or NXDOMAIN
+        ans = qname === lzone ? nameservers(b, owner, zone) : existence(b, owner, qname, zone);
+        break;
+      default:
+        ans = existence(b, owner, qname, zone);
+    }
+    if (ans.err) {
+      if (b.o.fallthrough.through(qname)) return next(req);
+      return this.negative(req, zone, this.state.synced() ? Rcode.NXDOMAIN : Rcode.SERVFAIL);
+    }
+    for (const r of ans.records) {
+      if ((r as Outside).outside) return this.resolveOutside(req, next, zone, ans);
+    }
+    return this.positive(req, zone, ans.records as ResourceRecord[], ans.extra, false);
+  }
+
+  private negative(req: Request, zone: string, rcode: number): Message {
+    const m = replyTo(req.msg, rcode);
+    m.aa = true;
+    m.authority.push(startOfAuthority(this.b, zone));
+    return m;
+  }
+
+  private positive(req: Request, zone: string, records: ResourceRecord[], extra: ResourceRecord[], tc: boolean): Message {
+    if (records.length === 0) return this.negative(req, zone, Rcode.NOERROR);
+    const m = replyTo(req.msg, Rcode.NOERROR);
+    m.aa = true;
+    m.tc = tc;
+    m.answers = records;
+    m.additional = extra;
+    return m;
+  }
+
+  /** Follow CNAMEs that leave our zones through the rest of the chain, then answer. */
+  private async resolveOutside(req: Request, next: Next, zone: string, ans: Answer): Promise<Message> {
+    const records: ResourceRecord[] = [];
+    let tc = false;
+    for (const r of ans.records as Item[]) {
+      if (!(r as Outside).outside) { records.push(r as ResourceRecord); continue; }
+      const o = r as Outside;
+      let m: Message;
+      try {
+        m = await next(subRequest(req, o.target, o.qtype));
+      } catch {
+        continue;
+      }
+      if (m.tc) tc = true;
+      records.push(o.cname, ...m.answers);
+    }
+    return this.positive(req, zone, records, ans.extra, tc);
+  }
+}
+
+/** Types the plugin has no records of: a fake A lookup tells NODATA from NXDOMAIN (as CoreDNS). */
+function existence(b: Backend, owner: string, qname: string, zone: string): Answer {
+  return { records: [], extra: [], err: addresses(b, Type.A, owner, qname, zone).err };
+}
+
+/** The same request, asking for `name`/`qtype` instead (the way CoreDNS's upstream asks itself). */
+export function subRequest(req: Request, name: string, qtype: number): Request {
+  const question = { name, type: qtype, class: req.qclass };
+  const msg: Message = { ...req.msg, questions: [question], answers: [], authority: [], additional: [] };
+  return {
+    ...req, msg, question, qname: lowerName(name), qtype, wire: encode(msg), meta: new Map(),
+  };
+}

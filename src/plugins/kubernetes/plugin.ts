@@ -1,0 +1,124 @@
+/**
+ * The kubernetes plugin instance: wires options, the ClusterIndex, a source and the handler
+ * together for the role this thread plays.
+ * - 'single': the source (API or manifests) feeds the index this thread answers from;
+ * - 'control': the source feeds a records-only index and a Publisher ships deltas to workers;
+ * - 'data': a Subscriber fills the index from the control side; no API connection here.
+ * Until the first complete list, ready() is false and queries in our zones wait (up to
+ * startup_timeout from setup); after that, they are answered from whatever is known, with
+ * SERVFAIL instead of NXDOMAIN while still unsynced (as CoreDNS).
+ */
+import os from 'node:os';
+import { isIP } from 'node:net';
+import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/contract.ts';
+import { ClusterIndex } from './cluster-index.ts';
+import { Backend } from './backend.ts';
+import { KubernetesHandler, matchZone } from './handler.ts';
+import { Feed } from './feed.ts';
+import { Publisher, Subscriber } from './sync.ts';
+import { ApiSource, requiredKinds } from './api-source.ts';
+import { ManifestSource } from './manifests.ts';
+import { buildKubeConfig } from './client.ts';
+import type { KubernetesOptions } from './setup.ts';
+
+interface Source { start(): void; stop(): Promise<void> }
+
+/** Non-loopback addresses of this host, or the block's bind addresses (CoreDNS's boundIPs). */
+function localIPs(listen: readonly string[]): string[] {
+  const bound = listen.filter((a) => isIP(a) !== 0 && a !== '0.0.0.0' && a !== '::' && !a.startsWith('127.') && a !== '::1');
+  if (bound.length > 0) return bound;
+  const out: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (!i.internal) out.push(i.address.split('%')[0]!);
+  }
+  return out;
+}
+
+export class KubernetesPlugin implements Plugin {
+  readonly name = 'kubernetes';
+  readonly index: ClusterIndex;
+  readonly backend: Backend;
+  readonly o: KubernetesOptions;
+  private readonly handler: KubernetesHandler;
+  private readonly ctx: SetupContext;
+  private readonly deadline: number;
+  private source: Source | undefined;
+  private publisher: Publisher | undefined;
+  private subscriber: Subscriber | undefined;
+  private isSynced = false;
+  private waiters: (() => void)[] = [];
+  private waitTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(o: KubernetesOptions, ctx: SetupContext) {
+    this.o = o;
+    this.ctx = ctx;
+    this.deadline = Date.now() + o.startupTimeoutMs;
+    this.index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: ctx.role !== 'control' });
+    let ips: string[] | undefined;
+    this.backend = new Backend(o, this.index, () => (ips ??= localIPs(ctx.block.listenAddresses)));
+    this.handler = new KubernetesHandler(this.backend, { synced: () => this.isSynced });
+    if (ctx.role === 'data') {
+      this.subscriber = new Subscriber(ctx.channel('cluster'), this.index, () => this.markSynced());
+      return;
+    }
+    if (ctx.role === 'control') this.publisher = new Publisher(ctx.channel('cluster'), this.index, () => this.isSynced);
+    const pub = this.publisher;
+    const feed = new Feed(this.index, requiredKinds(o), () => this.markSynced(), pub ? (d) => pub.push(d) : undefined);
+    this.source = o.manifests.length > 0
+      ? new ManifestSource(o, feed, ctx.log)
+      : new ApiSource(o, buildKubeConfig(o), feed, ctx.log);
+    this.source.start();
+  }
+
+  ready(): boolean { return this.isSynced; }
+
+  private markSynced(): void {
+    if (this.isSynced) return;
+    this.isSynced = true;
+    this.publisher?.notify();
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.waitTimer) { clearTimeout(this.waitTimer); this.waitTimer = undefined; }
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves when synced or when startup_timeout (counted from setup) has passed. */
+  private whenSyncedOrTimeout(): Promise<void> {
+    if (this.isSynced || Date.now() >= this.deadline || this.closed) return Promise.resolve();
+    this.waitTimer ??= setTimeout(() => { this.waitTimer = undefined; this.wake(); }, Math.max(0, this.deadline - Date.now()));
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** CoreDNS holds server start until the API has synced, for at most the startup timeout. */
+  async start(): Promise<void> {
+    if (this.isSynced || this.ctx.role === 'data') return;
+    const log = this.ctx.log;
+    const ticker = setInterval(() => log.info('waiting for Kubernetes API before starting server'), 500);
+    try {
+      await this.whenSyncedOrTimeout();
+    } finally {
+      clearInterval(ticker);
+    }
+    if (!this.isSynced && !this.closed) log.warning('starting server with unsynced Kubernetes API');
+  }
+
+  serve(req: Request, next: Next): Result {
+    const zone = matchZone(this.o.zones, req.qname);
+    if (zone === undefined) return next(req);
+    if (!this.isSynced && Date.now() < this.deadline) {
+      return this.whenSyncedOrTimeout().then(() => this.handler.answer(req, next, zone));
+    }
+    return this.handler.answer(req, next, zone);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    this.publisher?.close();
+    this.subscriber?.close();
+    await this.source?.stop();
+  }
+}
