@@ -1,12 +1,12 @@
 /**
- * Model → wire. Writes into one reused scratch Buffer with a name-compression table
- * (RFC 1035 4.1.4), then returns a right-sized copy. Truncation follows miekg/dns Msg.Truncate:
+ * Model → wire. Writes into one reused scratch Buffer, compressing names (./compress.ts),
+ * then returns a right-sized copy. Truncation follows miekg/dns Msg.Truncate:
  * keep the longest prefix of answer+authority+additional that fits with the OPT record,
  * set TC when anything was left out.
  */
 import { EncodeError } from './errors.ts';
 import { parseIPv4, parseIPv6 } from './ip.ts';
-import { isFqdn, lowerName, nameToLabels } from './name.ts';
+import { resetNames, writeName as writeNameAt } from './compress.ts';
 import type {
   AData, Edns, Message, MXData, NameData, RawData, ResourceRecord, SOAData, SRVData, TXTData,
 } from './types.ts';
@@ -14,12 +14,6 @@ import type {
 const MAX_MSG = 65535;
 let out = Buffer.allocUnsafe(MAX_MSG + 8192);
 let pos = 0;
-
-/** Lower-cased text suffix → offset of its first occurrence (only offsets < 0x4000 fit a pointer). */
-const table = new Map<string, number>();
-const pendKeys: string[] = [];
-const pendPos: number[] = [];
-let npend = 0;
 
 /** End offset of each RR written, in order: answer, authority, additional. */
 let rrEnds = new Int32Array(1024);
@@ -36,89 +30,8 @@ function w32(v: number): void {
   out[pos++] = v >>> 24; out[pos++] = v >>> 16; out[pos++] = v >>> 8; out[pos++] = v;
 }
 
-function flushPending(): void {
-  for (let k = 0; k < npend; k++) table.set(pendKeys[k]!, pendPos[k]!);
-  npend = 0;
-}
-
-/** Write a name; compress against (and add to) the table when `compress`. Needs 256 bytes of room. */
 function writeName(name: string, compress: boolean): void {
-  let n = name.length;
-  if (n === 0 || (n === 1 && name.charCodeAt(0) === 46)) { out[pos++] = 0; return; }
-  if (name.charCodeAt(n - 1) !== 46 || !isFqdn(name)) { name += '.'; n++; }
-  if (n > 254) { writeNameSlow(name, compress); return; }
-  const key = lowerName(name);
-  const start = pos;
-  npend = 0;
-  let i = 0;
-  while (i < n) {
-    const suffix = i === 0 ? key : key.slice(i);
-    const p = table.get(suffix);
-    if (p !== undefined) {
-      if (compress) {
-        out[pos++] = 0xc0 | (p >>> 8); out[pos++] = p;
-        flushPending();
-        return;
-      }
-    } else if (pos < 0x4000) {
-      pendKeys[npend] = suffix; pendPos[npend++] = pos;
-    }
-    const lenPos = pos++;
-    let j = i;
-    for (; j < n; j++) {
-      const c = name.charCodeAt(j);
-      if (c === 46) break;
-      if (c === 92 || c > 127) { pos = start; npend = 0; writeNameSlow(name, compress); return; }
-      out[pos++] = c;
-    }
-    const l = j - i;
-    if (l === 0 || l > 63) throw new EncodeError(`invalid name ${JSON.stringify(name)}: label of ${l} octets`);
-    out[lenPos] = l;
-    i = j + 1;
-  }
-  out[pos++] = 0;
-  flushPending();
-}
-
-/** Canonical key of the labels from index k on: lower-cased, miekg-escaped text. */
-function labelsKey(ls: Uint8Array[], k: number): string {
-  let s = '';
-  for (let i = k; i < ls.length; i++) {
-    for (const b0 of ls[i]!) {
-      const b = b0 >= 65 && b0 <= 90 ? b0 + 32 : b0;
-      if (b < 0x20 || b > 0x7e) s += '\\' + String(b).padStart(3, '0');
-      else if ('. \'@;()"\\'.includes(String.fromCharCode(b))) s += '\\' + String.fromCharCode(b);
-      else s += String.fromCharCode(b);
-    }
-    s += '.';
-  }
-  return s;
-}
-
-/** Names with escapes or non-ASCII characters: resolve to bytes first. */
-function writeNameSlow(name: string, compress: boolean): void {
-  const ls = nameToLabels(name);
-  if (ls === undefined) throw new EncodeError(`invalid name ${JSON.stringify(name)}`);
-  npend = 0;
-  for (let k = 0; k < ls.length; k++) {
-    const key = labelsKey(ls, k);
-    const p = table.get(key);
-    if (p !== undefined) {
-      if (compress) {
-        out[pos++] = 0xc0 | (p >>> 8); out[pos++] = p;
-        flushPending();
-        return;
-      }
-    } else if (pos < 0x4000) {
-      pendKeys[npend] = key; pendPos[npend++] = pos;
-    }
-    const l = ls[k]!;
-    out[pos++] = l.length;
-    out.set(l, pos);
-    pos += l.length;
-  }
-  out[pos++] = 0;
-  flushPending();
+  pos = writeNameAt(out, pos, name, compress);
 }
 
 function writeRdata(rr: ResourceRecord): void {
@@ -233,8 +146,7 @@ export function encode(msg: Message, maxSize = MAX_MSG): Buffer {
   const nrr = an + ns + ar;
   if (rrEnds.length < nrr) rrEnds = new Int32Array(nrr * 2);
   pos = 0;
-  npend = 0;
-  table.clear();
+  resetNames();
   w16(msg.id);
   out[pos++] = (msg.qr ? 0x80 : 0) | ((msg.opcode & 0xf) << 3) | (msg.aa ? 4 : 0) | (msg.tc ? 2 : 0) | (msg.rd ? 1 : 0);
   out[pos++] = (msg.ra ? 0x80 : 0) | (msg.z ? 0x40 : 0) | (msg.ad ? 0x20 : 0) | (msg.cd ? 0x10 : 0) | (msg.rcode & 0xf);

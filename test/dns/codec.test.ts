@@ -110,6 +110,53 @@ describe('encode/decode round trip', () => {
     expect(wire.length).toBe(12 + (13 + 4) + (2 + 10 + 4) + (2 + 2 + 10 + 4));
   });
 
+  it('compresses many distinct names (past the list scan) and targets names in SRV rdata', () => {
+    const zone = 'headless.default.svc.cluster.local.';
+    const n = 150; // > the list scan, and every target below 0x4000
+    const targets = Array.from({ length: n }, (_, i) => `10-1-${i >> 8}-${i & 255}.${zone}`);
+    const m = msg({
+      questions: [{ name: '_http._tcp.' + zone, type: Type.SRV, class: 1 }],
+      answers: targets.map((t) => srv('_http._tcp.' + zone, 5, 0, 10, 80, t)),
+      additional: targets.map((t, i) => a(t.toUpperCase(), 5, `10.1.${i >> 8}.${i & 255}`)),
+    });
+    const wire = encode(m);
+    const back = decode(wire);
+    expect(back.answers.map((r) => (r.data as { target: string }).target)).toEqual(targets);
+    // each additional owner is a pointer to the SRV target written before it (case-insensitive)
+    expect(back.additional.map((r) => r.name)).toEqual(targets);
+    const srvBytes = (2 + 10 + 6) + 0; // owner pointer, fixed fields, priority/weight/port
+    const tBytes = targets.reduce((sum, t) => sum + t.length + 1, 0);
+    expect(wire.length).toBe(12 + ('_http._tcp.' + zone).length + 1 + 4 + n * srvBytes + tBytes + n * (2 + 10 + 4));
+  });
+
+  it('never points past 0x3fff and still round-trips big messages', () => {
+    const m = msg({
+      questions: [{ name: 'big.example.', type: Type.TXT, class: 1 }],
+      answers: Array.from({ length: 100 }, (_, i) => txt(`n${i}.big.example.`, 5, 'x'.repeat(250))),
+      additional: Array.from({ length: 100 }, (_, i) => a(`n${i}.big.example.`, 5, '1.2.3.4')),
+    });
+    const wire = encode(m);
+    expect(wire.length).toBeGreaterThan(0x4000);
+    const back = decode(wire);
+    expect(back.additional.map((r) => r.name)).toEqual(m.additional.map((r) => r.name));
+    expect(back.answers.length).toBe(100);
+    let maxPtr = 0;
+    for (let i = 12; i + 1 < wire.length; i++) {
+      if (wire[i]! >= 0xc0 && wire[i + 2] === 0) maxPtr = Math.max(maxPtr, ((wire[i]! & 0x3f) << 8) | wire[i + 1]!);
+    }
+    expect(maxPtr).toBeLessThan(0x4000);
+  });
+
+  it('compresses plain and escaped names in one message (list and map modes)', () => {
+    for (const count of [3, 60]) {
+      const names = Array.from({ length: count }, (_, i) => (i % 3 === 0 ? `e\.${i}.Zone.` : `p${i}.zone.`));
+      const m = msg({ questions: [{ name: 'zone.', type: 1, class: 1 }], answers: names.map((x) => a(x, 1, '1.1.1.1')), additional: names.map((x) => a(x, 1, '2.2.2.2')) });
+      const back = decode(encode(m));
+      expect(back.answers.map((r) => r.name.toLowerCase())).toEqual(names.map((x) => x.toLowerCase()));
+      expect(back.additional.map((r) => r.name.toLowerCase())).toEqual(names.map((x) => x.toLowerCase()));
+    }
+  });
+
   it('rejects invalid names on encode', () => {
     for (const bad of ['a..b.', 'x'.repeat(64) + '.', `${'x'.repeat(63)}.`.repeat(4) + 'abc.', 'a\\999.']) {
       expect(() => encode(msg({ questions: [{ name: bad, type: 1, class: 1 }] })), bad).toThrow(EncodeError);

@@ -1,0 +1,63 @@
+// Codec throughput on one core: query parses/s and response encodes/s, ours vs dns2.
+// Run: node_modules/.bin/node test/bench/codec.ts   (prints a table; no assertions)
+import dns2 from 'dns2';
+import { decode, decodeQuery, encode, encodeQuery } from '../../src/dns/codec.ts';
+import { a, replyTo } from '../../src/dns/message.ts';
+
+const Packet = (dns2 as unknown as { Packet: { new(): Record<string, unknown> & { toBuffer(): Buffer }; parse(b: Buffer): unknown } }).Packet;
+
+const MS = Number(process.env.BENCH_MS ?? 1000);
+let sink = 0;
+
+function bench(name: string, fn: () => unknown): number {
+  for (let i = 0; i < 20_000; i++) fn(); // warm up
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(MS) * 1_000_000n;
+  let elapsed = 0n;
+  do {
+    for (let i = 0; i < 1000; i++) { if (fn()) sink++; }
+    n += 1000;
+    elapsed = process.hrtime.bigint() - start;
+  } while (elapsed < limit);
+  const rate = Number(n) / (Number(elapsed) / 1e9);
+  rows.push([name, Math.round(rate)]);
+  return rate;
+}
+const rows: [string, number][] = [];
+
+const qname = 'web.default.svc.cluster.local.';
+const query = encodeQuery(qname, 1, { id: 4242, udpSize: 1232 });
+const parsed = decode(query);
+const reply = replyTo(parsed);
+reply.aa = true;
+reply.answers.push(a(qname, 5, '10.244.1.10'), a(qname, 5, '10.244.2.11'), a(qname, 5, '10.244.3.12'));
+const wire = encode(reply);
+
+bench('ours decodeQuery (query, EDNS)', () => decodeQuery(query));
+bench('ours decode (query, EDNS)', () => decode(query));
+bench('ours encode (3 A, compressed)', () => encode(reply));
+bench('ours replyTo+build+encode (3 A)', () => {
+  const r = replyTo(decodeQuery(query));
+  r.answers.push(a(qname, 5, '10.244.1.10'), a(qname, 5, '10.244.2.11'), a(qname, 5, '10.244.3.12'));
+  return encode(r);
+});
+bench('ours decode (3 A response)', () => decode(wire));
+
+const d2 = () => {
+  const p = new Packet();
+  p.header = { id: 4242, qr: 1, aa: 1, rd: 1 };
+  p.questions = [{ name: 'web.default.svc.cluster.local', type: 1, class: 1 }];
+  p.answers = ['10.244.1.10', '10.244.2.11', '10.244.3.12'].map((address) => ({ name: 'web.default.svc.cluster.local', type: 1, class: 1, ttl: 5, address }));
+  return p;
+};
+const saveMs = MS;
+bench('dns2 Packet.parse (query, EDNS)', () => Packet.parse(query));
+bench('dns2 toBuffer (3 A, compressed)', () => d2().toBuffer());
+void saveMs;
+
+console.log(`codec bench, node ${process.version}, ${MS} ms per row, response ${wire.length} bytes (dns2: ${d2().toBuffer().length})`);
+console.log('| operation | ops/s |');
+console.log('|---|---:|');
+for (const [name, rate] of rows) console.log(`| ${name} | ${rate.toLocaleString('en-US')} |`);
+if (sink < 0) console.log(sink);
