@@ -60,17 +60,23 @@ export class QueryHandler {
   }
 
   handle(wire: Buffer, t: TransportInfo, reply: Reply): void {
+    // The checks of miekg/dns's DefaultMsgAcceptFunc, which CoreDNS serves behind, on the raw
+    // header before anything is parsed: too short or a response → ignore; an opcode other than
+    // QUERY/NOTIFY → NOTIMP; not exactly one question, more than one answer or authority record
+    // (NOTIFY's and IXFR's SOA) or more than two additional (OPT, TSIG) → FORMERR.
+    if (wire.length < 12 || (wire[2]! & 0x80) !== 0) return reply(null);
+    const opcode = (wire[2]! >> 3) & 0xf;
+    if (opcode !== Opcode.QUERY && opcode !== Opcode.NOTIFY) return reply(reject(wire, Rcode.NOTIMP));
+    if (wire.readUInt16BE(4) !== 1 || wire.readUInt16BE(6) > 1 || wire.readUInt16BE(8) > 1 || wire.readUInt16BE(10) > 2) {
+      return reply(reject(wire, Rcode.FORMERR));
+    }
     let msg: Message;
     try {
       msg = decodeQuery(wire);
     } catch (e) {
-      if (e instanceof DecodeError) return reply(formerr(wire));
+      if (e instanceof DecodeError) return reply(reject(wire, Rcode.FORMERR));
       throw e;
     }
-    // The checks of miekg/dns's DefaultMsgAcceptFunc, which CoreDNS serves behind.
-    if (msg.qr) return reply(null);
-    if (msg.opcode !== Opcode.QUERY && msg.opcode !== Opcode.NOTIFY) return reply(encode(replyTo(msg, Rcode.NOTIMP)));
-    if (msg.questions.length !== 1) return reply(encode(replyTo(msg, Rcode.FORMERR)));
     if (msg.edns && msg.edns.version !== 0) {
       const r = replyTo(msg, Rcode.BADVERS);
       return reply(encode(r));
@@ -151,13 +157,15 @@ function nextLabel(name: string): number {
   return -1;
 }
 
-/** FORMERR for a query we could not parse: echo the id and opcode when the header is there, else drop. */
-function formerr(wire: Buffer): Buffer | null {
-  if (wire.length < 12) return null;
-  if (wire[2]! & 0x80) return null; // a response: never answer it
+/**
+ * The header-only answer miekg/dns writes for a message it rejects (FORMERR, or NOTIMP for an
+ * opcode it does not take): the id, opcode and RD as asked, no sections. Callers have checked
+ * that the header is there and is not a response.
+ */
+function reject(wire: Buffer, rcode: number): Buffer {
   const out = Buffer.alloc(12);
   out.writeUInt16BE(wire.readUInt16BE(0), 0);
   out[2] = 0x80 | (wire[2]! & 0x79); // QR, opcode and RD as asked
-  out[3] = Rcode.FORMERR;
+  out[3] = rcode;
   return out;
 }
