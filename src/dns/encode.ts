@@ -133,7 +133,8 @@ function writeSection(rrs: ResourceRecord[], k: number): number {
 }
 
 /**
- * Encode a message. OPT (from msg.edns, carrying the upper rcode bits) is written last.
+ * Encode a message. OPT (from msg.edns) is written last in additional; its extended-rcode
+ * bits come from msg.rcode (edns.extendedRcode is ignored), and rcode > 15 without EDNS throws.
  * When the result would exceed maxSize, records are dropped from the end (additional, then
  * authority, then answer) until it fits with the OPT record, and TC is set. Throws EncodeError
  * on invalid names/addresses, or when even header+question+OPT exceed maxSize.

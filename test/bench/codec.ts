@@ -6,23 +6,29 @@ import { a, replyTo } from '../../src/dns/message.ts';
 
 const Packet = (dns2 as unknown as { Packet: { new(): Record<string, unknown> & { toBuffer(): Buffer }; parse(b: Buffer): unknown } }).Packet;
 
-const MS = Number(process.env.BENCH_MS ?? 1000);
+const MS = Number(process.env.BENCH_MS ?? 1500);
 let sink = 0;
 
+const ROUNDS = 5;
+
+/** Best of ROUNDS timed rounds (the machine is shared; the best round is the least disturbed). */
 function bench(name: string, fn: () => unknown): number {
   for (let i = 0; i < 20_000; i++) fn(); // warm up
-  let n = 0;
-  const start = process.hrtime.bigint();
-  const limit = BigInt(MS) * 1_000_000n;
-  let elapsed = 0n;
-  do {
-    for (let i = 0; i < 1000; i++) { if (fn()) sink++; }
-    n += 1000;
-    elapsed = process.hrtime.bigint() - start;
-  } while (elapsed < limit);
-  const rate = Number(n) / (Number(elapsed) / 1e9);
-  rows.push([name, Math.round(rate)]);
-  return rate;
+  const limit = BigInt(Math.round(MS / ROUNDS)) * 1_000_000n;
+  let best = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    let n = 0;
+    const start = process.hrtime.bigint();
+    let elapsed = 0n;
+    do {
+      for (let i = 0; i < 1000; i++) { if (fn()) sink++; }
+      n += 1000;
+      elapsed = process.hrtime.bigint() - start;
+    } while (elapsed < limit);
+    best = Math.max(best, n / (Number(elapsed) / 1e9));
+  }
+  rows.push([name, Math.round(best)]);
+  return best;
 }
 const rows: [string, number][] = [];
 
@@ -51,12 +57,10 @@ const d2 = () => {
   p.answers = ['10.244.1.10', '10.244.2.11', '10.244.3.12'].map((address) => ({ name: 'web.default.svc.cluster.local', type: 1, class: 1, ttl: 5, address }));
   return p;
 };
-const saveMs = MS;
 bench('dns2 Packet.parse (query, EDNS)', () => Packet.parse(query));
 bench('dns2 toBuffer (3 A, compressed)', () => d2().toBuffer());
-void saveMs;
 
-console.log(`codec bench, node ${process.version}, ${MS} ms per row, response ${wire.length} bytes (dns2: ${d2().toBuffer().length})`);
+console.log(`codec bench, node ${process.version}, best of ${ROUNDS} rounds in ${MS} ms per row, response ${wire.length} bytes (dns2: ${d2().toBuffer().length})`);
 console.log('| operation | ops/s |');
 console.log('|---|---:|');
 for (const [name, rate] of rows) console.log(`| ${name} | ${rate.toLocaleString('en-US')} |`);
