@@ -87,13 +87,16 @@ function formatV6(g: readonly number[]): string {
   return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
 }
 
+const V4_SCRATCH: number[] = [];
+
 /** Parse an address as it appears in a hosts file; undefined if it is not an IP literal. */
 export function parseIP(text: string): ParsedIP | undefined {
   const pct = text.indexOf('%');
   const s = pct >= 0 ? text.slice(0, pct) : text;
   if (!s.includes(':')) {
-    const b: number[] = [];
-    return parseV4Bytes(s, b) ? { family: 4, address: b.join('.') } : undefined;
+    // Leading zeros are rejected, so a valid dotted quad is already in canonical form.
+    V4_SCRATCH.length = 0;
+    return parseV4Bytes(s, V4_SCRATCH) ? { family: 4, address: s } : undefined;
   }
   const g = parseV6Groups(s);
   if (!g) return undefined;
