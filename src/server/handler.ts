@@ -86,8 +86,10 @@ export class QueryHandler {
     const found = this.match(qname);
     const size = t.protocol === 'tcp' ? MAX_TCP : msg.edns ? Math.max(MIN_UDP, msg.edns.udpSize) : MIN_UDP;
     if (!found) {
-      reportDropped(t.protocol, wire.length);
-      return reply(encode(replyTo(msg, Rcode.REFUSED), size));
+      const refused = encode(replyTo(msg, Rcode.REFUSED), size);
+      reply(refused);
+      reportDropped(t.protocol, t.remoteAddress, q.type, msg.edns?.do ?? false, wire.length, refused.length);
+      return;
     }
     const [block, zone] = found;
     const req: Request = {

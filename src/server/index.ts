@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AggregatorRegistry } from 'prom-client';
 import { registry } from '../metrics/registry.ts';
-import { buildInfo } from '../metrics/dns.ts';
+import { buildInfo, panics } from '../metrics/dns.ts';
 import type { Logger } from '../plugin/contract.ts';
 import { ControlHub, LoopbackHub, type Envelope } from './channels.ts';
 import { DataPlane, type BoundListener } from './dataplane.ts';
@@ -54,6 +54,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   shared.set(SHARED.corefileText, readCorefile);
   shared.set(SHARED.sink, sink);
   buildInfo().set({ version: VERSION, revision: '', goversion: process.version }, 1);
+  panics(); // exported from the start (at 0), as CoreDNS registers it, not only after a first panic
   let genId = 0;
   let singleServer: Server | undefined;
   let multiServer: Server | undefined;

@@ -1,14 +1,25 @@
 /** Metrics the server itself records, outside any plugin. */
-import { dnsMetrics } from '../metrics/dns.ts';
+import { dnsMetrics, typeLabel } from '../metrics/dns.ts';
 export { panics } from '../metrics/dns.ts';
 
 let droppedServer = 'dns://:53';
 /** The server label used for queries that reach no block (set by the server at start). */
 export function setDroppedServer(s: string): void { droppedServer = s; }
 
-/** A query for a name in no zone: CoreDNS counts it under the zone "dropped" and answers REFUSED. */
-export function reportDropped(proto: 'udp' | 'tcp', size: number): void {
+/**
+ * A query for a name in no zone: CoreDNS answers REFUSED and reports it like any other query
+ * (vars.Report from errorAndMetricsFunc) under the zone "dropped", with no plugin.
+ */
+export function reportDropped(
+  proto: 'udp' | 'tcp', remoteAddress: string, qtype: number, doBit: boolean, requestSize: number, responseSize: number,
+): void {
   const m = dnsMetrics();
-  m.requestSize.observe({ server: droppedServer, zone: 'dropped', view: '', proto }, size);
-  m.responses.inc({ server: droppedServer, zone: 'dropped', view: '', rcode: 'REFUSED', plugin: '' });
+  const server = droppedServer, zone = 'dropped', view = '';
+  const type = typeLabel(qtype);
+  if (doBit) m.doRequests.inc({ server, view, zone });
+  m.requests.inc({ server, zone, view, proto, family: remoteAddress.includes(':') ? '2' : '1', type });
+  m.duration.observe({ server, zone, view, type }, 0);
+  m.responseSize.observe({ server, zone, view, proto }, responseSize);
+  m.requestSize.observe({ server, zone, view, proto }, requestSize);
+  m.responses.inc({ server, zone, view, rcode: 'REFUSED', plugin: '' });
 }
