@@ -22,7 +22,7 @@ import type { BlockInfo, Channel, Next, Plugin, Request, SetupContext } from '..
 
 const DEADLINE_MS = 30_000;   // give up probing after this (CoreDNS: 30s)
 const ATTEMPT_MS = 2_000;     // one probe's timeout (miekg/dns Exchange: 2s)
-const RETRY_MS = 1_000;       // wait between failed probes
+const RETRY_MS = 500;         // wait between failed probes (nobody listening yet: refused at once)
 const DISABLE_AFTER_MS = 2_000; // after the probe was answered, stop looking
 
 type Msg = { t: 'want' } | { t: 'name'; qname: string; off: boolean } | { t: 'off' } | { t: 'seen'; remote: string; local: string };
@@ -137,7 +137,8 @@ export class Loop implements Plugin {
       t.unref();
       s.on('message', (m) => { if (m.length >= 2 && m.readUInt16BE(0) === q.readUInt16BE(0)) finish(true); });
       s.on('error', () => finish(false));
-      s.send(q, this.ctx.block.port, target, (err) => { if (err) finish(false); });
+      // Connected, so "port unreachable" (workers not listening yet) comes back as an error at once.
+      s.connect(this.ctx.block.port, target, () => s.send(q, (err) => { if (err) finish(false); }));
     });
   }
 
