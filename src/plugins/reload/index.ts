@@ -18,10 +18,11 @@ export const definition: PluginDefinition = {
     maxArgs(d, 2, usage);
     noBlock(d, usage);
     const interval = d.args[0] ? parseDuration(d, d.args[0], 'interval') : 30_000;
-    const jitter = d.args[1] ? parseDuration(d, d.args[1], 'jitter') : 15_000;
+    let jitter = d.args[1] ? parseDuration(d, d.args[1], 'jitter') : 15_000;
     if (interval < 2_000) throw CorefileError.at(d, `reload: interval ${d.args[0]} is too short — the minimum is 2s`);
-    if (jitter < 1_000 && d.args[1]) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is too short — the minimum is 1s`);
-    if (jitter > interval / 2) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is more than half the interval — use at most ${interval / 2000}s`);
+    if (jitter < 1_000) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is too short — the minimum is 1s`);
+    // CoreDNS caps the jitter at half the interval (so `reload 2s` checks every 2–3 s).
+    if (jitter > interval / 2) jitter = interval / 2;
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
     return {
@@ -32,14 +33,15 @@ export const definition: PluginDefinition = {
         const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
         if (plugins.find((p) => p.name === 'reload') !== this) return;
         const read = ctx.shared.get(SHARED.corefileText) as (() => Promise<string>) | undefined;
-        const reload = ctx.shared.get(SHARED.reload) as (() => Promise<boolean>) | undefined;
-        if (!read || !reload) return;
+        if (!read) return;
         let last = hash(await read());
         const tick = async () => {
           if (closed) return;
           try {
             const now = hash(await read());
-            if (now !== last) {
+            // Looked up now, not at start: on the first start the server sets it after the plugins started.
+            const reload = ctx.shared.get(SHARED.reload) as (() => Promise<boolean>) | undefined;
+            if (now !== last && reload) {
               last = now;
               ctx.log.info('Reloading');
               await reload();
