@@ -17,14 +17,6 @@ import type { KubernetesOptions } from './setup.ts';
 
 export const POD_FIELD_SELECTOR = 'status.phase!=Succeeded,status.phase!=Failed,status.phase!=Unknown';
 
-/** The kinds a configuration needs listed before it counts as synced. */
-export function requiredKinds(o: KubernetesOptions): Kind[] {
-  const kinds: Kind[] = [Kind.Service, Kind.Namespace];
-  if (!o.noEndpoints) kinds.push(Kind.Slice);
-  if (o.podMode === 'verified') kinds.push(Kind.Pod);
-  return kinds;
-}
-
 interface Meta { metadata?: { name?: string; namespace?: string } }
 
 export class ApiSource {

@@ -21,8 +21,7 @@ import {
   Kind, toNamespace, toPod, toService, toSlice,
   type ApiEndpointSlice, type ApiPod, type ApiService, type Rec,
 } from './records.ts';
-import type { KubernetesOptions } from './setup.ts';
-import { requiredKinds } from './api-source.ts';
+import { requiredKinds, type KubernetesOptions } from './setup.ts';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MAX_FILES = 10_000;

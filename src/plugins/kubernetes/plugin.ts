@@ -16,12 +16,11 @@ import { Backend } from './backend.ts';
 import { KubernetesHandler, matchZone } from './handler.ts';
 import { Feed } from './feed.ts';
 import { Publisher, Subscriber } from './sync.ts';
-import { ApiSource, requiredKinds } from './api-source.ts';
-import { ManifestSource } from './manifests.ts';
-import { buildKubeConfig } from './client.ts';
-import type { KubernetesOptions } from './setup.ts';
+import { requiredKinds, type KubernetesOptions } from './setup.ts';
 
-interface Source { start(): void; stop(): Promise<void> }
+export interface Source { start(): void; stop(): Promise<void> }
+/** Builds the source that feeds this instance (API or manifests); not called on the data side. */
+export type SourceFactory = (feed: Feed) => Source;
 
 /** Non-loopback addresses of this host, or the block's bind addresses (CoreDNS's boundIPs). */
 function localIPs(listen: readonly string[]): string[] {
@@ -50,7 +49,7 @@ export class KubernetesPlugin implements Plugin {
   private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(o: KubernetesOptions, ctx: SetupContext) {
+  constructor(o: KubernetesOptions, ctx: SetupContext, makeSource: SourceFactory) {
     this.o = o;
     this.ctx = ctx;
     this.deadline = Date.now() + o.startupTimeoutMs;
@@ -65,9 +64,7 @@ export class KubernetesPlugin implements Plugin {
     if (ctx.role === 'control') this.publisher = new Publisher(ctx.channel('cluster'), this.index, () => this.isSynced);
     const pub = this.publisher;
     const feed = new Feed(this.index, requiredKinds(o), () => this.markSynced(), pub ? (d) => pub.push(d) : undefined);
-    this.source = o.manifests.length > 0
-      ? new ManifestSource(o, feed, ctx.log)
-      : new ApiSource(o, buildKubeConfig(o), feed, ctx.log);
+    this.source = makeSource(feed);
     this.source.start();
   }
 

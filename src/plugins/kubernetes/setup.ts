@@ -28,6 +28,7 @@ import { fqdn, lowerName } from '../../dns/name.ts';
 import { Fallthrough, parseFallthrough } from '../../plugin/fallthrough.ts';
 import { parseDuration } from '../../plugin/args.ts';
 import { parseLabelSelector, type LabelSelector } from './labels.ts';
+import { Kind } from './records.ts';
 
 export interface At { file: string; line: number }
 export type PodMode = 'disabled' | 'insecure' | 'verified';
@@ -191,4 +192,12 @@ export function parseKubernetes(d: Directive, blockZones: readonly string[]): Ku
     throw CorefileError.at(d, 'kubernetes: manifests cannot be combined with endpoint or kubeconfig — serve either from files or from an API server');
   }
   return o;
+}
+
+/** The kinds a configuration needs listed before it counts as synced. */
+export function requiredKinds(o: KubernetesOptions): Kind[] {
+  const kinds: Kind[] = [Kind.Service, Kind.Namespace];
+  if (!o.noEndpoints) kinds.push(Kind.Slice);
+  if (o.podMode === 'verified') kinds.push(Kind.Pod);
+  return kinds;
 }
