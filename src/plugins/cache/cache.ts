@@ -11,17 +11,8 @@ import type { Message } from '../../dns/types.ts';
 import { Rcode } from '../../dns/types.ts';
 import type { BlockInfo, Logger, Next, Plugin, Request } from '../../plugin/contract.ts';
 import { classify, Item, minimalTTL } from './item.ts';
-import { cacheMetrics } from './metrics.ts';
+import { cacheCounters, type CacheCounters } from './metrics.ts';
 import type { CacheConfig } from './setup.ts';
-
-type Counter = { inc(n?: number): void };
-type GaugeChild = { set(v: number): void };
-
-interface Bound {
-  requests: Counter; misses: Counter; prefetch: Counter; drops: Counter; servedStale: Counter;
-  hitsSuccess: Counter; hitsDenial: Counter; evictSuccess: Counter; evictDenial: Counter;
-  entriesSuccess: GaugeChild; entriesDenial: GaugeChild;
-}
 
 export class Cache implements Plugin {
   readonly name = 'cache';
@@ -33,12 +24,14 @@ export class Cache implements Plugin {
   private readonly block: BlockInfo;
   private readonly log: Logger;
   private readonly refreshing = new Set<string>();
-  private bound: Bound | undefined;
+  private bound: CacheCounters | undefined;
+  private readonly everyZone: boolean;
 
   constructor(cfg: CacheConfig, block: BlockInfo, log: Logger) {
     this.cfg = cfg;
     this.block = block;
     this.log = log;
+    this.everyZone = cfg.zones.includes('.');
     this.pcache = new LRUCache<string, Item>({
       max: cfg.pcap,
       dispose: (_v, _k, reason) => { if (reason === 'evict') this.metrics().evictSuccess.inc(); },
@@ -49,22 +42,13 @@ export class Cache implements Plugin {
     });
   }
 
-  /** Metric children with this block's labels, bound once (the hot path then only increments). */
-  private metrics(): Bound {
-    if (this.bound) return this.bound;
-    const m = cacheMetrics();
-    const base = { server: this.block.server, zones: this.cfg.zones.join(','), view: '' };
-    this.bound = {
-      requests: m.requests.labels(base), misses: m.misses.labels(base), prefetch: m.prefetch.labels(base),
-      drops: m.drops.labels(base), servedStale: m.servedStale.labels(base),
-      hitsSuccess: m.hits.labels({ ...base, type: 'success' }), hitsDenial: m.hits.labels({ ...base, type: 'denial' }),
-      evictSuccess: m.evictions.labels({ ...base, type: 'success' }), evictDenial: m.evictions.labels({ ...base, type: 'denial' }),
-      entriesSuccess: m.entries.labels({ ...base, type: 'success' }), entriesDenial: m.entries.labels({ ...base, type: 'denial' }),
-    };
-    return this.bound;
+  /** Counters with this block's labels, bound on first use (the server label is final by then). */
+  private metrics(): CacheCounters {
+    return this.bound ??= cacheCounters(this.block.server, this.cfg.zones.join(','), () => [this.pcache.size, this.ncache.size]);
   }
 
   private inZones(qname: string): boolean {
+    if (this.everyZone) return true;
     for (const z of this.cfg.zones) if (isSubdomain(qname, z)) return true;
     return false;
   }
@@ -173,13 +157,12 @@ export class Cache implements Plugin {
       this.ncache.set(key, item);
       if (refreshing) this.pcache.delete(key);
     }
-    const m = this.metrics();
-    m.entriesSuccess.set(this.pcache.size);
-    m.entriesDenial.set(this.ncache.size);
     return item.toResponse(req, duration);
   }
 
   close(): void {
+    this.bound?.release();
+    this.bound = undefined;
     this.pcache.clear();
     this.ncache.clear();
   }

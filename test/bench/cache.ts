@@ -1,0 +1,51 @@
+/**
+ * Cache benchmark: dnsperf against clusterdns answering from its cache (forward to unbound behind
+ * it, every name already cached) and against clusterdns answering a static hosts entry, one after
+ * the other on this machine. Target: cache-hit QPS ≥ 0.9 × static QPS.
+ *
+ *   node test/bench/cache.ts [--seconds 10] [--workers N]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startUnbound } from '../support/unbound.ts';
+import { dnsperf, type PerfResult } from './dnsperf.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const seconds = arg('seconds', 10);
+const workers = arg('workers', availableParallelism());
+
+async function run(corefile: (port: number) => string, queries: string[]): Promise<PerfResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cache-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'Corefile'), corefile(port));
+  const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    await sleep(2500);
+    await dnsperf(port, queries, { seconds: 3 }); // fill the cache(s) and warm up the JIT
+    return await dnsperf(port, queries, { seconds });
+  } finally {
+    p.kill('SIGTERM');
+  }
+}
+
+const u = await startUnbound({ localZones: ['bench.test. static'], localData: ['static.bench.test. 3600 IN A 10.0.0.1'] });
+let hit: PerfResult, stat: PerfResult;
+try {
+  hit = await run((port) => `.:${port} {\n  bind 127.0.0.1\n  cache\n  forward . ${u.address}\n}\n`, ['static.bench.test A']);
+  stat = await run((port) => `bench.test:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.1 static.bench.test\n  }\n}\n`, ['static.bench.test A']);
+} finally {
+  await u.stop();
+}
+const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+console.log(`\n## Cache hits vs static answers: dnsperf -c 4 -T 1 -q 100 -l ${seconds} (UDP), ${workers} workers, same machine\n`);
+console.log('| answer | QPS | lost | p50 ms | p99 ms |');
+console.log('|---|---:|---:|---:|---:|');
+console.log(`| cache hit (cache + forward → unbound) | ${f(hit.qps)} | ${hit.lost} | ${f(hit.p50ms, 3)} | ${f(hit.p99ms, 3)} |`);
+console.log(`| static (hosts) | ${f(stat.qps)} | ${stat.lost} | ${f(stat.p50ms, 3)} | ${f(stat.p99ms, 3)} |`);
+console.log(`\ncache-hit / static QPS ratio: ${(hit.qps / stat.qps).toFixed(2)}`);
