@@ -111,7 +111,22 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  let server: Server;
+  // Signal handlers go in before the server starts: with workers, the first one answers queries
+  // while the others still load, and a SIGTERM then must stop gracefully (once started), not kill.
+  let server: Server | undefined;
+  let requested: string | undefined;
+  let stopping = false;
+  const stop = async (sig: string) => {
+    requested ??= sig;
+    if (stopping || !server) return;
+    stopping = true;
+    process.stdout.write(`[INFO] ${requested}: Shutting down\n`);
+    await server.stop();
+    if (f.pidfile) rmSync(f.pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   try {
     server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet });
   } catch (e) {
@@ -119,20 +134,11 @@ async function main(): Promise<number> {
     return 1;
   }
   if (f.pidfile) writeFileSync(f.pidfile, `${process.pid}\n`);
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`[INFO] ${sig}: Shutting down\n`);
-    await server.stop();
-    if (f.pidfile) rmSync(f.pidfile, { force: true });
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (requested) void stop(requested);
+  const running = server;
   process.on('SIGUSR1', () => {
     process.stdout.write('[INFO] SIGUSR1: Reloading\n');
-    void server.reload({ force: true });
+    void running.reload({ force: true });
   });
   return -1; // keep running
 }
