@@ -1,24 +1,10 @@
 /** Small parsers for directive arguments, each failing with a FILE:LINE CorefileError. */
 import type { Directive } from '../corefile/types.ts';
 import { CorefileError } from '../corefile/types.ts';
-
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+import { parseDuration as goDuration } from './duration.ts';
 
 /** A Go duration ("5s", "1m30s", "250ms", "0") in milliseconds, or undefined if malformed. */
-export function durationMs(s: string): number | undefined {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos > 0 ? total : undefined;
-}
+export const durationMs = goDuration;
 
 export function parseDuration(d: Directive, s: string, what = 'duration'): number {
   const ms = durationMs(s);

@@ -4,7 +4,7 @@
  */
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { fqdn, lowerName } from '../../dns/name.ts';
-import { parseDuration } from '../forward/duration.ts';
+import { parseDuration } from '../../plugin/duration.ts';
 
 export const DEFAULT_CAP = 9984;
 const SHARDS = 256;

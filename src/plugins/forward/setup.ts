@@ -8,7 +8,7 @@ import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { parseCidr, reverseZones } from '../../corefile/cidr.ts';
 import { fqdn, lowerName } from '../../dns/name.ts';
 import { Rcode, rcodeFromName } from '../../dns/types.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../plugin/duration.ts';
 import { parseAddress, readResolvConf, ResolvConfError, resolveFilePath, type UpstreamAddr } from './hosts.ts';
 import { POLICIES, type PolicyName } from './policy.ts';
 

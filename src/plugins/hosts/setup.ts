@@ -16,7 +16,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { Fallthrough, parseFallthrough } from '../../plugin/fallthrough.ts';
-import { parseGoDuration } from './duration.ts';
+import { parseDuration as parseGoDuration } from '../../plugin/duration.ts';
 import { parseCidr, reverseZones } from '../../corefile/cidr.ts';
 
 export interface HostsConfig {

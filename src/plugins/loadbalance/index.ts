@@ -13,7 +13,7 @@ import { parseCidr, type Cidr } from '../../corefile/cidr.ts';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { Type } from '../../dns/types.ts';
 import type { PluginDefinition, SetupContext } from '../../plugin/contract.ts';
-import { parseGoDuration } from '../hosts/duration.ts';
+import { parseDuration as parseGoDuration } from '../../plugin/duration.ts';
 import { LoadBalancePlugin, type Policy } from './handler.ts';
 import { preferSubnets, roundRobin } from './shuffle.ts';
 import { WeightedRoundRobin, WeightFileError } from './weighted.ts';

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { CorefileError } from '../../../src/corefile/types.ts';
 import { parseForward } from '../../../src/plugins/forward/setup.ts';
 import { parseAddress } from '../../../src/plugins/forward/hosts.ts';
-import { parseDuration } from '../../../src/plugins/forward/duration.ts';
+import { parseDuration } from '../../../src/plugin/duration.ts';
 import { directive } from './helpers.ts';
 
 const parse = (text: string) => parseForward(directive(text), '/tmp/Corefile');

@@ -1,7 +1,7 @@
 // Parsing the hosts directive. Cases from CoreDNS's plugin/hosts/setup_test.go plus our options.
 import { describe, expect, it } from 'vitest';
 import { CorefileError, type Directive } from '../../../src/corefile/types.ts';
-import { parseGoDuration } from '../../../src/plugins/hosts/duration.ts';
+import { parseDuration as parseGoDuration } from '../../../src/plugin/duration.ts';
 import { parseHostsDirective } from '../../../src/plugins/hosts/setup.ts';
 
 function dir(args: string[], block: Array<[string, ...string[]]> | null = null): Directive {
