@@ -83,7 +83,8 @@ export interface Message {
    * A complete pre-encoded form of this response (e.g. a cache hit or a relayed upstream answer).
    * When present the writer sends these bytes, patching only the id, unless they exceed the client's
    * size, in which case it encodes from the decoded fields above. A plugin that changes the fields
-   * must drop `wire`.
+   * must drop `wire`. The buffer is handed over to the writer, which patches it in place: give each
+   * response its own buffer, never one kept in a cache.
    */
   wire?: Buffer;
 }

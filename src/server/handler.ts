@@ -128,7 +128,7 @@ export class QueryHandler {
     let bytes: Buffer;
     try {
       if (res.wire && res.wire.length <= req.size) {
-        bytes = Buffer.from(res.wire);
+        bytes = res.wire;            // the writer owns these bytes (see Message.wire): patch in place
         patchId(bytes, req.msg.id);
       } else {
         if (res.id !== req.msg.id) res.id = req.msg.id;
