@@ -7,18 +7,27 @@ import type { Message } from '../dns/types.ts';
 import { Rcode } from '../dns/types.ts';
 import { replyTo } from '../dns/message.ts';
 import type { Next, Plugin, Request, Result } from '../plugin/contract.ts';
+import { reportError } from '../plugin/errors.ts';
 
 /** Key in Request.meta naming the plugin that produced the response (for the `plugin` metric label). */
 export const WRITER = 'writer';
 
 const endOfChain: Next = (req) => replyTo(req.msg, Rcode.SERVFAIL);
 
+/** What the last plugin reaches: SERVFAIL with CoreDNS's error "plugin/NAME: no next plugin found" (the errors plugin logs it). */
+function endAfter(name: string): Next {
+  return (req) => {
+    reportError(req, new Error(`plugin/${name}: no next plugin found`));
+    return replyTo(req.msg, Rcode.SERVFAIL);
+  };
+}
+
 export function buildChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
   let next: Next = endOfChain;
   for (let i = plugins.length - 1; i >= 0; i--) {
     const p = plugins[i]!;
     if (!p.serve) continue;
-    const after = next;
+    const after = next === endOfChain ? endAfter(p.name) : next;
     const serve = p.serve.bind(p);
     next = tagWriter ? (req) => tag(req, p.name, serve(req, after)) : (req) => serve(req, after);
   }

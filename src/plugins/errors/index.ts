@@ -31,7 +31,7 @@ export const definition: PluginDefinition = {
     const log = ctx.log;
     const emit = (req: Request, res: Message) => {
       for (const err of reportedErrors(req)) {
-        const line = `${res.rcode} ${req.question.name} ${typeName(req.qtype)}: ${err.message}`;
+        const line = `${res.rcode} ${req.qname} ${typeName(req.qtype)}: ${err.message}`; // CoreDNS: state.Name(), lower-cased
         const rule = rules.find((r) => r.re.test(line));
         if (!rule) { log.error(line); continue; }
         if (rule.count++ === 0) {
@@ -56,5 +56,17 @@ export const definition: PluginDefinition = {
 function flush(log: Logger, r: Consolidate): void {
   const n = r.count;
   r.count = 0;
-  log[r.level](`${n} errors like '${r.re.source}' occurred in last ${r.ms / 1000}s`);
+  log[r.level](`${n} errors like '${r.re.source}' occurred in last ${goDuration(r.ms)}`);
+}
+
+/** A duration as Go's time.Duration.String() writes it ("500ms", "30s", "5m0s", "1h0m0s"), as CoreDNS logs it. */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = `${(ms % 60_000) / 1000}s`;
+  if (h > 0) return `${h}h${m}m${sec}`;
+  if (m > 0) return `${m}m${sec}`;
+  return sec;
 }

@@ -6,7 +6,7 @@
  */
 import type { PluginDefinition, Request } from '../../plugin/contract.ts';
 import type { Message } from '../../dns/types.ts';
-import { className, rcodeName, typeName } from '../../dns/types.ts';
+import { className, rcodeName, Type, typeName } from '../../dns/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { fqdn, isSubdomain, lowerName } from '../../dns/name.ts';
 import { unknownOption } from '../../plugin/args.ts';
@@ -19,10 +19,16 @@ const COMBINED_FORMAT = COMMON_FORMAT + ' "{>opcode}"';
 
 type Cls = 'all' | 'denial' | 'error' | 'success';
 
+/**
+ * CoreDNS's response.Classify(response.Typify(msg)): NOERROR with answers, without a SOA (whoami)
+ * or as a delegation is success; NXDOMAIN or NODATA *with* a SOA in authority is denial;
+ * everything else (SERVFAIL, REFUSED, an NXDOMAIN without SOA, ...) is error.
+ */
 function classOf(res: Message): Cls {
   if (res.rcode === 0 && res.answers.length > 0) return 'success';
-  if (res.rcode === 3 || (res.rcode === 0 && res.answers.length === 0)) return 'denial';
-  return 'error';
+  const soa = res.authority.some((r) => r.type === Type.SOA);
+  if (soa && (res.rcode === 0 || res.rcode === 3)) return 'denial';
+  return res.rcode === 0 ? 'success' : 'error';
 }
 
 function flags(m: Message): string {
@@ -46,11 +52,11 @@ export function formatLine(format: string, req: Request, res: Message, size: num
       case '>id': return String(req.msg.id);
       case 'type': return typeName(req.qtype);
       case 'class': return className(req.qclass);
-      case 'name': return req.question.name;
+      case 'name': return req.qname;                 // CoreDNS: state.Name(), lower-cased
       case 'proto': return req.protocol;
       case 'size': return String(req.wire.length);
       case '>do': return String(req.do);
-      case '>bufsize': return String(req.msg.edns ? req.msg.edns.udpSize : 512);
+      case '>bufsize': return String(req.size);       // CoreDNS: state.Size(): 65535 on TCP, at least 512 on UDP
       case 'rcode': return rcodeName(res.rcode);
       case '>rflags': return flags(res);
       case 'rsize': return String(size);
