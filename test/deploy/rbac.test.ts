@@ -1,0 +1,107 @@
+/**
+ * The ClusterRole grants exactly what clusterdns asks the API server for, no more and no less.
+ * The server runs the shipped Corefile (deploy/kubernetes/configmap.yaml, pointed at the fake API
+ * server of test/support with `endpoint`), and every request the fake server records is turned
+ * into (apiGroup, resource, verb) as the API server's RBAC authorizer sees it. With `pods verified`
+ * the same is checked against the ClusterRole as the components/pods-verified component renders it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { DEPLOY, corefileOf, find, hasKubectl, kustomize, readDocs, requirePlugins } from './helpers.ts';
+import { FakeApiServer, type SeenRequest } from '../support/fake-apiserver.ts';
+import { freePort } from '../support/ports.ts';
+import { Upstream } from '../support/upstream.ts';
+import type { TestServer } from '../support/server.ts';
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+/** Paths every authenticated client may read (system:discovery, system:public-info-viewer). */
+const NON_RESOURCE = new Set(['/version', '/api', '/apis', '/api/v1', '/apis/discovery.k8s.io/v1']);
+
+function grants(rules: Rule[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g || 'core'}/${res}:${v}`);
+  return out;
+}
+
+/** What RBAC checks for one request: apiGroup/resource:verb, or null for a non-resource URL. */
+function asked(r: SeenRequest): string | null {
+  if (NON_RESOURCE.has(r.path)) return null;
+  const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/[^/]+)?\/([^/]+)(\/[^/]+)?$/.exec(r.path);
+  if (!m) throw new Error(`unexpected request path ${r.method} ${r.path}`);
+  const verb = r.method !== 'GET' ? r.method.toLowerCase() : r.watch ? 'watch' : m[3] ? 'get' : 'list';
+  return `${m[1] ?? 'core'}/${m[2]}:${verb}`;
+}
+
+let api: FakeApiServer | undefined;
+let upstream: Upstream | undefined;
+let srv: TestServer | undefined;
+afterEach(async () => {
+  await srv?.stop(); await upstream?.close(); await api?.close();
+  srv = undefined; upstream = undefined; api = undefined;
+});
+
+async function requestsFor(podsMode: 'insecure' | 'verified'): Promise<{ requests: SeenRequest[]; nonResource: string[] }> {
+  requirePlugins(['kubernetes', 'forward', 'cache', 'health', 'ready', 'prometheus'], 'the ClusterRole test');
+  const { startTestServer } = await import('../support/server.ts');
+  api = await FakeApiServer.start();
+  api.upsert('namespaces', { metadata: { name: 'default' } });
+  api.upsert('services', { metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.20', type: 'ClusterIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  upstream = await Upstream.start();
+  const [health, ready, metrics] = [await freePort(), await freePort(), await freePort()];
+  const text = corefileOf('kubernetes/configmap.yaml')
+    .replace(/^\.:53 \{/m, '. {')
+    .replace(/^(\s+)health \{/m, `$1health 127.0.0.1:${health} {`)
+    .replace(/^(\s+)ready\s*$/m, `$1ready 127.0.0.1:${ready}`)
+    .replace(/prometheus :9153/, `prometheus 127.0.0.1:${metrics}`)
+    .replace(/forward \. \/etc\/resolv\.conf/, `forward . ${upstream.address}`)
+    .replace(/lameduck 5s/, 'lameduck 0s') // no 5 s drain when the test stops the server
+    .replace(/pods insecure/, `pods ${podsMode}\n           endpoint ${api.url}`);
+  expect(text).toContain(`endpoint ${api.url}`);
+  srv = await startTestServer(text);
+  // Ready once the kubernetes plugin has listed everything it needs (CoreDNS's ready contract).
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${ready}/ready`).catch(() => null);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`clusterdns never became ready; API requests: ${api.requests.map((r) => r.path).join(' ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300)); // let the watches that follow the lists open
+  const nonResource = api.requests.filter((r) => NON_RESOURCE.has(r.path)).map((r) => r.path);
+  return { requests: api.requests.filter((r) => !NON_RESOURCE.has(r.path)), nonResource };
+}
+
+describe('ClusterRole = what the server requests', () => {
+  it('with the shipped Corefile (pods insecure): list+watch of namespaces, services, endpointslices', async () => {
+    const role = find(readDocs(join(DEPLOY, 'kubernetes/clusterrole.yaml')), 'ClusterRole');
+    const { requests } = await requestsFor('insecure');
+    const used = new Set(requests.map(asked).filter((x): x is string => x !== null));
+    expect([...used].sort()).toEqual([...grants(role.rules)].sort());
+    expect(requests.every((r) => r.method === 'GET')).toBe(true);
+  }, 30_000);
+
+  it.skipIf(!hasKubectl())('with pods verified: the pods-verified component adds exactly what is then requested', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { relative } = await import('node:path');
+    const tmp = mkdtempSync(join(tmpdir(), 'clusterdns-kz-'));
+    let role;
+    try {
+      writeFileSync(join(tmp, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${JSON.stringify(relative(tmp, join(DEPLOY, 'kubernetes')))}]\ncomponents: [${JSON.stringify(relative(tmp, join(DEPLOY, 'kubernetes/components/pods-verified')))}]\n`);
+      role = find(kustomize(tmp), 'ClusterRole');
+    } finally { rmSync(tmp, { recursive: true, force: true }); }
+    const { requests } = await requestsFor('verified');
+    const used = new Set(requests.map(asked).filter((x): x is string => x !== null));
+    expect(used.has('core/pods:list') && used.has('core/pods:watch')).toBe(true);
+    expect([...used].sort()).toEqual([...grants(role.rules)].sort());
+  }, 30_000);
+
+  it('the request→permission mapping is the authorizer\'s (and can tell a get from a list)', () => {
+    const r = (path: string, watch = false): SeenRequest => ({ method: 'GET', path, query: {}, watch, status: 200 });
+    expect(asked(r('/api/v1/services'))).toBe('core/services:list');
+    expect(asked(r('/api/v1/namespaces/x/pods', true))).toBe('core/pods:watch');
+    expect(asked(r('/apis/discovery.k8s.io/v1/endpointslices', true))).toBe('discovery.k8s.io/endpointslices:watch');
+    expect(asked(r('/api/v1/namespaces/default'))).toBe('core/namespaces:get');
+    expect(asked(r('/version'))).toBeNull();
+  });
+});
