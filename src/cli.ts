@@ -8,17 +8,18 @@
  *   -version     print the version
  *   -quiet       no start-up output
  *   -pidfile F   write the process id to F
- *   -workers N   answering threads (clusterdns only; default: number of cores)
+ *   -workers N   answering threads (clusterdns only; default: the cores the process may use,
+ *                capped by its cgroup CPU quota and memory limit — see server/sizing.ts)
  * Flags take one or two dashes and "-flag value" or "-flag=value", as Go's flag package does.
  */
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { startServer, type Server } from './server/index.ts';
 import { buildGeneration, ConfigErrors } from './server/generation.ts';
 import { LoopbackHub } from './server/channels.ts';
 import { loadPlugins } from './plugin/registry.ts';
 import { VERSION } from './version.ts';
+import { defaultWorkers } from './server/sizing.ts';
 
 const USAGE = `Usage of clusterdns:
   -conf string
@@ -36,7 +37,7 @@ const USAGE = `Usage of clusterdns:
   -version
     \tShow version
   -workers int
-    \tAnswering threads (default: number of cores)
+    \tAnswering threads (default: usable cores, within the memory limit)
 `;
 
 interface Flags { conf: string; port: number; validate: boolean; plugins: boolean; version: boolean; quiet: boolean; pidfile?: string; workers: number }
@@ -44,7 +45,7 @@ interface Flags { conf: string; port: number; validate: boolean; plugins: boolea
 class UsageError extends Error {}
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { conf: 'Corefile', port: 53, validate: false, plugins: false, version: false, quiet: false, workers: availableParallelism() };
+  const f: Flags = { conf: 'Corefile', port: 53, validate: false, plugins: false, version: false, quiet: false, workers: defaultWorkers() };
   const bools = new Set(['validate', 'plugins', 'version', 'quiet']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -4,7 +4,6 @@
  * this thread is the control plane (plugins set up with role 'control': Kubernetes watches, side
  * HTTP listeners, reload) and each worker thread is a data plane with its own reusePort sockets.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +19,7 @@ import { setDroppedServer } from './metrics.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
+import { defaultWorkers } from './sizing.ts';
 
 export { SHARED };
 
@@ -27,7 +27,7 @@ export interface ServerOptions {
   corefilePath: string;       // for errors and relative paths; "-" for stdin
   corefileText?: string;      // the Corefile's content (read from corefilePath when absent)
   dnsPort?: number;           // port for blocks that name none (CoreDNS's -dns.port), default 53
-  workers?: number;           // answering threads; default: the number of cores; 1 = all in this thread
+  workers?: number;           // answering threads; default: defaultWorkers(); 1 = all in this thread
   quiet?: boolean;            // no start-up banner
   sink?: LogSink;             // where log lines go (stdout)
   env?: NodeJS.ProcessEnv;
@@ -46,7 +46,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const sink = o.sink ?? stdoutSink;
   const log = makeLogger(sink);
   const dnsPort = o.dnsPort ?? 53;
-  const workers = Math.max(1, o.workers ?? availableParallelism());
+  const workers = Math.max(1, o.workers ?? defaultWorkers());
   const env = o.env ?? process.env;
   const readCorefile = async () => (o.corefilePath === '-' ? currentText : readFile(o.corefilePath, 'utf8'));
   let currentText = o.corefileText ?? await readFile(o.corefilePath, 'utf8');

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BASE_BYTES, cgroupCpus, cgroupMemory, defaultWorkers, WORKER_BYTES } from '../../src/server/sizing.ts';
+
+const Mi = 2 ** 20;
+
+describe('default worker count', () => {
+  it('is the core count when nothing limits it', () => {
+    expect(defaultWorkers({ cores: 8, cpus: undefined, memory: undefined })).toBe(8);
+  });
+  it('follows the CPU quota, rounded up', () => {
+    expect(defaultWorkers({ cores: 32, cpus: 1.5, memory: undefined })).toBe(2);
+    expect(defaultWorkers({ cores: 32, cpus: 0.1, memory: undefined })).toBe(1);
+  });
+  it("fits kubeadm's 170Mi limit with a single thread, and a large limit with several", () => {
+    expect(defaultWorkers({ cores: 32, cpus: undefined, memory: 170 * Mi })).toBe(1);
+    expect(defaultWorkers({ cores: 32, cpus: undefined, memory: BASE_BYTES + 3 * WORKER_BYTES })).toBe(3);
+    expect(defaultWorkers({ cores: 2, cpus: undefined, memory: 4096 * Mi })).toBe(2);
+  });
+  it('reads cgroup v2 and v1 files', () => {
+    const v2 = mkdtempSync(join(tmpdir(), 'cg2-'));
+    writeFileSync(join(v2, 'cpu.max'), '150000 100000\n');
+    writeFileSync(join(v2, 'memory.max'), `${512 * Mi}\n`);
+    expect(cgroupCpus(v2)).toBe(1.5);
+    expect(cgroupMemory(v2)).toBe(512 * Mi);
+    writeFileSync(join(v2, 'cpu.max'), 'max 100000\n');
+    writeFileSync(join(v2, 'memory.max'), 'max\n');
+    expect(cgroupCpus(v2)).toBeUndefined();
+    expect(cgroupMemory(v2)).toBeUndefined();
+    const v1 = mkdtempSync(join(tmpdir(), 'cg1-'));
+    mkdirSync(join(v1, 'cpu'));
+    mkdirSync(join(v1, 'memory'));
+    writeFileSync(join(v1, 'cpu', 'cpu.cfs_quota_us'), '200000');
+    writeFileSync(join(v1, 'cpu', 'cpu.cfs_period_us'), '100000');
+    writeFileSync(join(v1, 'memory', 'memory.limit_in_bytes'), String(256 * Mi));
+    expect(cgroupCpus(v1)).toBe(2);
+    expect(cgroupMemory(v1)).toBe(256 * Mi);
+  });
+});
