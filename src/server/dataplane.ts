@@ -80,6 +80,12 @@ export class DataPlane {
     if (old) await drainThenClose(old, oldHandlers);
   }
 
+  /** Names of this thread's serving plugins that say they are not ready. */
+  notReady(): string[] {
+    if (!this.gen) return ['server'];
+    return this.gen.plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name);
+  }
+
   async stop(): Promise<void> {
     for (const l of this.listeners.values()) { await l.udp.close(); await l.tcp.close(); }
     this.listeners.clear();

@@ -90,12 +90,24 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const ports = new Set<Worker>();
   let hub = new ControlHub(`g${genId}:`, ports);
   let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
-  await gen.start();
   const pool: Worker[] = [];
   const pendingMetrics = new Map<number, (json: unknown) => void>();
+  const pendingReady = new Map<number, (names: string[]) => void>();
   let metricsId = 0;
   let bound: BoundListener[] = [];
   const hubs = new Set<ControlHub>([hub]);
+  let started = 0;
+  // The ready plugin runs here, but the plugins that answer are in the workers: ask them too.
+  shared.set(SHARED.workersNotReady, async () => {
+    if (started < workers) return ['server'];
+    const lists = await Promise.all(pool.map((w) => new Promise<string[]>((resolve) => {
+      const id = ++metricsId;
+      const t = setTimeout(() => { pendingReady.delete(id); resolve(['worker']); }, 2_000);
+      pendingReady.set(id, (names) => { clearTimeout(t); pendingReady.delete(id); resolve(names); });
+      w.postMessage({ t: 'ready?', id });
+    })));
+    return lists.flat();
+  });
   try {
     await Promise.all(Array.from({ length: workers }, () => new Promise<void>((resolve, reject) => {
       const w = new Worker(new URL('./worker.ts', import.meta.url), {
@@ -107,7 +119,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         switch (m.t) {
           case 'ch': for (const h of hubs) h.receive(m as unknown as Envelope, w); break;
           case 'log': sink.write(m.line as string); break;
-          case 'ready': bound = m.listeners as BoundListener[]; resolve(); break;
+          case 'ready':
+            if (m.id !== undefined) pendingReady.get(m.id as number)?.(m.notReady as string[]);
+            else { bound = m.listeners as BoundListener[]; started++; resolve(); }
+            break;
           case 'failed': reject(new Error(m.error as string)); break;
           case 'metrics': pendingMetrics.get(m.id as number)?.(m.json); break;
           default: w.emit(`x:${m.t}`, m);
@@ -115,6 +130,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       });
       w.on('error', (e) => { log.error(`worker: ${e.message}`); reject(e); });
     })));
+    // Start the control side (side HTTP listeners, the wait for the Kubernetes sync) only once
+    // every worker listens, as in single-thread mode: /ready must not say 200 (and send traffic
+    // here) while no socket is open on the DNS port yet.
+    await gen.start();
   } catch (e) {
     await Promise.all(pool.map((w) => w.terminate()));
     await gen.close();

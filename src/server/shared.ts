@@ -6,4 +6,5 @@ export const SHARED = {
   corefileText: 'server.corefile',  // () => Promise<string>: the Corefile as it is on disk now
   sink: 'server.sink',              // LogSink: where query log lines go
   generationPlugins: 'server.generationPlugins', // Plugin[] of the generation being started
+  workersNotReady: 'server.workersNotReady', // () => Promise<string[]>: plugins not ready in some worker
 } as const;

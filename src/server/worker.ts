@@ -16,6 +16,7 @@ type Command =
   | Envelope
   | { t: 'reload'; text: string; gen: number }
   | { t: 'metrics'; id: number }
+  | { t: 'ready?'; id: number }
   | { t: 'stop' };
 
 const port = parentPort!;
@@ -58,6 +59,9 @@ port.on('message', (m: Command) => {
       break;
     case 'metrics':
       registry.getMetricsAsJSON().then((json) => port.postMessage({ t: 'metrics', id: m.id, json }));
+      break;
+    case 'ready?':
+      port.postMessage({ t: 'ready', id: m.id, notReady: plane.notReady() });
       break;
     case 'stop':
       plane.stop().then(() => port.postMessage({ t: 'stopped' }));

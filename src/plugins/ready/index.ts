@@ -25,9 +25,13 @@ export const definition: PluginDefinition = {
         if (ctx.role === 'data') return;
         const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
         release = await claimRoute(addr, '/ready', (_req, res) => {
-          const waiting = [...new Set(plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name))].sort();
-          if (waiting.length === 0) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
-          else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(waiting.join(', '));
+          const inWorkers = ctx.shared.get(SHARED.workersNotReady) as (() => Promise<string[]>) | undefined;
+          const here = plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name);
+          void (inWorkers ? inWorkers() : Promise.resolve([])).then((there) => {
+            const waiting = [...new Set([...here, ...there])].sort();
+            if (waiting.length === 0) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
+            else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(waiting.join(', '));
+          });
         });
       },
       async close() { await release?.(); },
