@@ -1,10 +1,14 @@
 // Worker-thread mode: two data-plane workers on reusePort sockets answer over UDP and TCP, the
 // control plane merges their metrics at /metrics, and a reload reaches both workers.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { freePort } from '../support/ports.ts';
 import { query, resolver, TYPE } from '../support/dns-client.ts';
-import { metric, scrape } from './helpers.ts';
+import { httpGet, metric, scrape, sleep } from './helpers.ts';
 
 describe('workers: 2', () => {
   let s: TestServer;
@@ -49,4 +53,29 @@ describe('workers: 2', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => query(s.port, 'version.bind', 'TXT', { class: 3 })));
     expect(answers.map((r) => r.answers[0]?.data?.[0])).toEqual(Array(20).fill('reloaded-v2'));
   });
+});
+
+describe('workers: start-up order', () => {
+  it('/ready says 200 only once the workers listen on the DNS port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clusterdns-ready-'));
+    const [port, rport] = [await freePort(), await freePort()];
+    const corefilePath = join(dir, 'Corefile');
+    writeFileSync(corefilePath, `. {\n  whoami\n  ready 127.0.0.1:${rport}\n}\n`);
+    const starting = startServer({ corefilePath, dnsPort: port, workers: 2, quiet: true, sink: { write: () => {} } });
+    let firstReady = -1;
+    try {
+      // poll /ready until it first says 200, then ask DNS at once (bounded: 15 s)
+      for (let i = 0; i < 1500 && firstReady < 0; i++) {
+        const r = await httpGet(`http://127.0.0.1:${rport}/ready`, 200).catch(() => null);
+        if (r?.status === 200) firstReady = i;
+        else await sleep(10);
+      }
+      expect(firstReady).toBeGreaterThanOrEqual(0);
+      const a = await query(port, 'ready.example.org', 'A', { timeoutMs: 1000 });
+      expect(a.header.rcode).toBe(0);
+    } finally {
+      await (await starting).stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });
