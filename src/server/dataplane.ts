@@ -30,7 +30,7 @@ export class DataPlane {
     return out;
   }
 
-  /** Switch to `gen`. Throws (leaving the old generation serving) if a new listener cannot be opened. */
+  /** Switch to `gen`. Throws (leaving the old generation serving) if a new listener cannot be opened or a plugin cannot start. */
   async apply(gen: Generation): Promise<void> {
     const wanted = new Map<string, QueryHandler>();
     const handlers: QueryHandler[] = [];
@@ -57,6 +57,10 @@ export class DataPlane {
           throw new Error(`listen ${spec.address.includes(':') ? `[${spec.address}]` : spec.address}:${spec.port}: ${(e as Error).message}`);
         }
       }
+      // Start the new plugins (side listeners, sources) before they take any traffic from the
+      // running listeners: if one fails to start (a side port taken), the old generation keeps
+      // serving and the caller closes the new one.
+      await gen.start();
     } catch (e) {
       for (const [, l] of opened) { await l.udp.close(); await l.tcp.close(); }
       throw e;
@@ -76,7 +80,6 @@ export class DataPlane {
     const oldHandlers = this.handlers;
     this.gen = gen;
     this.handlers = handlers;
-    await gen.start();
     if (old) await drainThenClose(old, oldHandlers);
   }
 

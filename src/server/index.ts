@@ -167,8 +167,17 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         hubs.delete(nextHub);
         throw e;
       }
-      await next.start();
+      const abandon = async (e: unknown): Promise<never> => {
+        hubs.delete(nextHub);
+        await next.close();
+        throw e;
+      };
+      // A plugin that cannot start (a side port taken) leaves the running generation serving.
+      try { await next.start(); } catch (e) { await abandon(e); }
       const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id }, 'reloaded')));
+      // No worker could switch (its new DNS port is taken, ...): they all still serve the old
+      // generation, so the control side stays on it too and the reload fails.
+      if (results.every((r) => r.error)) await abandon(new Error(String(results[0]!.error)));
       const failed = results.find((r) => r.error);
       if (failed) {
         // Workers that could not switch keep the old generation; keep its control side too.

@@ -74,6 +74,26 @@ describe('reload', () => {
     }
   });
 
+  it('keeps the old generation serving when a new plugin fails to start (side port taken)', async () => {
+    await s.reload(chaos('v-before-start-failure'));
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    const busy = await freePort();
+    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', () => r()));
+    try {
+      const n = s.logs.length;
+      expect(await s.reload(`. {\n  chaos v-never-started\n  prometheus 127.0.0.1:${busy}\n  health 127.0.0.1:${hport}\n}\n`)).toBe(false);
+      expect(s.logs.slice(n).some((l) => l.startsWith('[ERROR] Restart failed: ') && l.includes(String(busy)))).toBe(true);
+      expect((await version()).answers[0]!.data).toEqual(['v-before-start-failure']);
+      expect((await scrape(mport)).length).toBeGreaterThan(0); // the old prometheus still serves
+      // and the next good reload works
+      expect(await s.reload(chaos('v-after-start-failure'))).toBe(true);
+      expect((await version()).answers[0]!.data).toEqual(['v-after-start-failure']);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('moves to a new port and closes the old one', async () => {
     const p2 = await freePort();
     expect(await s.reload(`.:${p2} {\n  chaos v-moved\n${base()}}\n`)).toBe(true);

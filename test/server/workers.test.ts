@@ -48,6 +48,29 @@ describe('workers: 2', () => {
     expect(metric(after, 'coredns_plugin_enabled', { server, zone: '.', name: 'whoami' })).toBe(1);
   });
 
+  it('keeps the old generation when the new one cannot start or no worker can switch', async () => {
+    expect(await s.reload(corefile('  chaos before-failures\n'))).toBe(true);
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    const busy = await freePort();
+    await new Promise<void>((r) => blocker.listen(busy, '0.0.0.0', () => r()));
+    try {
+      // a side listener (prometheus) on a taken port: the control side fails to start
+      let n = s.logs.length;
+      expect(await s.reload(`. {\n  whoami\n  chaos never-1\n  prometheus 127.0.0.1:${busy}\n}\n`)).toBe(false);
+      expect(s.logs.slice(n).filter((l) => l.startsWith('[ERROR] Restart failed: '))).toHaveLength(1);
+      // the DNS port taken: every worker fails to listen
+      n = s.logs.length;
+      expect(await s.reload(`.:${busy} {\n  whoami\n  chaos never-2\n  prometheus 127.0.0.1:${mport}\n}\n`)).toBe(false);
+      expect(s.logs.slice(n).some((l) => l.startsWith('[ERROR] Restart failed: ') && l.includes(String(busy)))).toBe(true);
+      const answers = await Promise.all(Array.from({ length: 10 }, () => query(s.port, 'version.bind', 'TXT', { class: 3 })));
+      expect(answers.map((r) => r.answers[0]?.data?.[0])).toEqual(Array(10).fill('before-failures'));
+      expect(metric(await scrape(mport), 'coredns_reload_failed_total')).toBe(2);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('reloads every worker', async () => {
     expect(await s.reload(corefile('  chaos reloaded-v2\n'))).toBe(true);
     const answers = await Promise.all(Array.from({ length: 20 }, () => query(s.port, 'version.bind', 'TXT', { class: 3 })));
