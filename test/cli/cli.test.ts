@@ -92,6 +92,14 @@ describe('one-shot flags', () => {
     expect(lines[1]).toMatch(new RegExp(`^${p}:10: log: unknown class "nope"`));
   });
 
+  it('reads ./Corefile by default', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    writeFileSync(join(cwd, 'Corefile'), '. {\n  whoami\n  nope\n}\n');
+    const r = await run([resolve(ROOT, 'src/cli.ts'), '-validate'], { cmd: NODE, cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(cwd, 'Corefile')}:3: unknown directive 'nope'`);
+  });
+
   it('reports a Corefile that does not exist (exit 1)', async () => {
     const r = await run(['-conf', join(dir, 'missing'), '-validate']);
     expect(r.code).toBe(1);
@@ -141,6 +149,12 @@ describe('serving from the command line', () => {
       const a = await query(port, 'cli.example.org', 'A');
       expect(a.additionals.find((x) => x.type === TYPE.A)!.address).toBe('127.0.0.1');
       expect((await query(port, 'cli.example.org', 'A', { protocol: 'tcp' })).header.rcode).toBe(0);
+      // SIGUSR1 reloads the Corefile from disk
+      writeFileSync(p, '. {\n  chaos via-sigusr1\n}\n');
+      r.proc.kill('SIGUSR1');
+      const reloaded = async () => String((await query(port, 'version.bind', 'TXT', { class: 3 })).answers[0]?.data) === 'via-sigusr1';
+      expect(await until(reloaded, 5000)).toBe(true);
+      expect(r.out.join('')).toContain('[INFO] SIGUSR1: Reloading');
       r.proc.kill('SIGTERM');
       const { code } = await r.exit;
       expect(code).toBe(0);

@@ -59,7 +59,7 @@ export function opt(udpSize: number, version = 0): Buffer {
 }
 
 /** Find the OPT record in a response: returns its UDP size, extended rcode and version, or undefined. */
-export function findOpt(b: Buffer): { udpSize: number; extRcode: number; version: number } | undefined {
+export function findOpt(b: Buffer): { udpSize: number; extRcode: number; version: number; do: boolean } | undefined {
   // walk the message (names may be compressed: a pointer ends a name)
   let off = 12;
   const skipName = () => {
@@ -79,7 +79,7 @@ export function findOpt(b: Buffer): { udpSize: number; extRcode: number; version
     const cls = b.readUInt16BE(off + 2);
     const ttl = b.readUInt32BE(off + 4);
     const rdlen = b.readUInt16BE(off + 8);
-    if (type === 41) return { udpSize: cls, extRcode: ttl >>> 24, version: (ttl >>> 16) & 0xff };
+    if (type === 41) return { udpSize: cls, extRcode: ttl >>> 24, version: (ttl >>> 16) & 0xff, do: (ttl & 0x8000) !== 0 };
     off += 10 + rdlen;
   }
   return undefined;

@@ -132,7 +132,10 @@ describe('EDNS', () => {
     const o = findOpt(withOpt);
     expect(o).toBeDefined();
     expect(o!.version).toBe(0);
-    expect(o!.udpSize).toBeGreaterThanOrEqual(512);
+    expect(o!.udpSize).toBe(1400);            // the client's size, as CoreDNS's SizeAndDo echoes it
+    expect(o!.do).toBe(false);
+    const withDo = findOpt((await exchange(s.port, buildQuery('example.org', 'A', { udpSize: 1232, do: true })))!)!;
+    expect(withDo.do).toBe(true);             // DO echoed
     const without = (await exchange(s.port, buildQuery('example.org', 'A')))!;
     expect(findOpt(without)).toBeUndefined();
     expect(header(without).ar).toBe(2);       // A + SRV, no OPT
