@@ -51,7 +51,9 @@ export async function listenUdp(address: string, port: number, handler: QueryHan
 
 export async function listenTcp(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
   const conns = new Set<net.Socket>();
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+  // allowHalfOpen: a client may send its queries and then FIN; the answers still pending are
+  // written before this side closes (see serveConnection), instead of being lost to an auto-end.
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false, allowHalfOpen: true });
   server.maxConnections = TCP_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -95,8 +97,11 @@ function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
     timer = setTimeout(() => sock.destroy(), reading ? TCP_READ_TIMEOUT_MS : TCP_IDLE_TIMEOUT_MS);
   };
   arm();
+  let ended = false;         // the client half-closed: finish the pending answers, then close
+  const finishIfEnded = () => { if (ended && pending === 0 && !sock.destroyed) { clearTimeout(timer); sock.end(); } };
   sock.on('error', () => sock.destroy());
   sock.on('close', () => clearTimeout(timer));
+  sock.on('end', () => { ended = true; finishIfEnded(); });
   sock.on('data', (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     while (buf.length >= 2) {
@@ -117,10 +122,12 @@ function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
             sock.write(framed);
           }
           arm();
+          finishIfEnded();
         });
       } catch (e) {
         pending--;
         log.error(`tcp query from ${info.remoteAddress}:${info.remotePort}: ${String(e)}`);
+        finishIfEnded();
       }
     }
     arm();

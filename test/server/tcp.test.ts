@@ -5,6 +5,12 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { buildQuery, decodeWithDns2, query, TYPE } from '../support/dns-client.ts';
 import { TCP_IDLE_TIMEOUT_MS, TCP_READ_TIMEOUT_MS } from '../../src/server/listeners.ts';
 import { header, sleep, TcpSession } from './helpers.ts';
+import { listenTcp } from '../../src/server/listeners.ts';
+import { QueryHandler } from '../../src/server/handler.ts';
+import { buildChain } from '../../src/server/chain.ts';
+import { makeLogger } from '../../src/server/log.ts';
+import { replyTo } from '../../src/dns/message.ts';
+import type { Plugin } from '../../src/plugin/contract.ts';
 
 describe('TCP', () => {
   let s: TestServer;
@@ -101,5 +107,50 @@ describe('TCP', () => {
     expect(header(got.find((m) => header(m).id === 43)!).rcode).toBe(0);
     expect(t.closed).toBe(false);
     t.destroy();
+  });
+});
+
+describe('TCP pipelining with slow answers', () => {
+  it('answers each query as soon as it is ready, not in arrival order (no head-of-line blocking)', async () => {
+    // a plugin that answers names starting with "slow" after 300 ms and the rest at once
+    const slow: Plugin = {
+      name: 'slow',
+      serve(req) {
+        const r = replyTo(req.msg);
+        return req.qname.startsWith('slow') ? new Promise((ok) => setTimeout(() => ok(r), 300)) : r;
+      },
+    };
+    const log = makeLogger({ write: () => {} });
+    const h = new QueryHandler([{ zones: ['.'], server: 'dns://:0', plugins: [slow], observers: [], chain: buildChain([slow], false) }], log);
+    const l = await listenTcp('127.0.0.1', 0, h, false, log);
+    try {
+      const t = await TcpSession.open(l.port);
+      t.write(Buffer.concat([
+        TcpSession.frame(buildQuery('slow1.example.org', 'A', { id: 1 })),
+        TcpSession.frame(buildQuery('fast2.example.org', 'A', { id: 2 })),
+        TcpSession.frame(buildQuery('slow3.example.org', 'A', { id: 3 })),
+        TcpSession.frame(buildQuery('fast4.example.org', 'A', { id: 4 })),
+      ]));
+      const got = await t.waitFor(4);
+      expect(got.map((m) => header(m).id)).toEqual([2, 4, 1, 3]);
+      // a connection with answers pending is not cut by the read or idle timer meanwhile
+      expect(t.closed).toBe(false);
+      t.destroy();
+      expect(h.inflight).toBe(0);
+
+      // a client that half-closes (FIN after its queries) still gets every answer, then the server closes
+      const hc = await TcpSession.open(l.port);
+      hc.write(Buffer.concat([
+        TcpSession.frame(buildQuery('slow5.example.org', 'A', { id: 5 })),
+        TcpSession.frame(buildQuery('fast6.example.org', 'A', { id: 6 })),
+      ]));
+      hc.sock.end();
+      const both = await hc.waitFor(2);
+      expect(both.map((m) => header(m).id)).toEqual([6, 5]);
+      await Promise.race([hc.closedAt, sleep(2000)]);
+      expect(hc.closed).toBe(true);
+    } finally {
+      await l.close();
+    }
   });
 });
