@@ -14,7 +14,7 @@ import type { Logger } from '../plugin/contract.ts';
 import { ControlHub, LoopbackHub, type Envelope } from './channels.ts';
 import { DataPlane, type BoundListener } from './dataplane.ts';
 import { buildGeneration, ConfigErrors, type Generation } from './generation.ts';
-import { makeLogger, stdoutSink, type LogSink } from './log.ts';
+import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
 import { setDroppedServer } from './metrics.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
@@ -247,7 +247,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     const ld = shared.get(SHARED.lameduck) as { ms: number; begin(): void } | undefined;
     if (ld && ld.ms > 0) {
       ld.begin();
-      log.info(`plugin/health: Going into lameduck mode for ${ld.ms / 1000}s`);
+      log.info(`plugin/health: Going into lameduck mode for ${goDuration(ld.ms)}`);
       await new Promise((r) => setTimeout(r, ld.ms));
     }
     await stopPlanes();

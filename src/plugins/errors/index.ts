@@ -10,6 +10,9 @@ import { typeName } from '../../dns/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, parseDuration, unknownOption } from '../../plugin/args.ts';
 import { reportedErrors } from '../../plugin/errors.ts';
+import { goDuration } from '../../server/log.ts';
+
+export { goDuration };
 
 interface Consolidate { ms: number; re: RegExp; level: 'warning' | 'error' | 'info' | 'debug'; count: number; timer?: NodeJS.Timeout }
 
@@ -57,16 +60,4 @@ function flush(log: Logger, r: Consolidate): void {
   const n = r.count;
   r.count = 0;
   log[r.level](`${n} errors like '${r.re.source}' occurred in last ${goDuration(r.ms)}`);
-}
-
-/** A duration as Go's time.Duration.String() writes it ("500ms", "30s", "5m0s", "1h0m0s"), as CoreDNS logs it. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const sec = `${(ms % 60_000) / 1000}s`;
-  if (h > 0) return `${h}h${m}m${sec}`;
-  if (m > 0) return `${m}m${sec}`;
-  return sec;
 }

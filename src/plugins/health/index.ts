@@ -24,17 +24,22 @@ export const definition: PluginDefinition = {
     }
     let healthy = true;
     let release: (() => Promise<void>) | undefined;
+    const lameduck = { ms: lameduckMs, begin: () => { healthy = false; } };
     return {
       name: 'health',
       async start() {
         if (ctx.role === 'data') return;
-        ctx.shared.set(SHARED.lameduck, { ms: lameduckMs, begin: () => { healthy = false; } });
+        ctx.shared.set(SHARED.lameduck, lameduck);
         release = await claimRoute(addr, '/health', (_req, res) => {
           if (healthy) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
           else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('lameduck');
         });
       },
-      async close() { await release?.(); },
+      async close() {
+        // A reload to a Corefile without health must not keep this lameduck for the shutdown.
+        if (ctx.shared.get(SHARED.lameduck) === lameduck) ctx.shared.delete(SHARED.lameduck);
+        await release?.();
+      },
     };
   },
 };

@@ -47,3 +47,22 @@ describe('health', () => {
     expect((await httpGet(`http://127.0.0.1:${hport}/health`)).status).toBe(200);
   });
 });
+
+describe('health lameduck and reload', () => {
+  it('a reload to a Corefile without health drops the lameduck: stop does not wait', async () => {
+    const hport = await freePort();
+    const t = await startTestServer(`. {\n  whoami\n  health 127.0.0.1:${hport} {\n    lameduck 3s\n  }\n}\n`);
+    expect(await t.reload('. {\n  whoami\n}\n')).toBe(true);
+    await t.stop();
+    expect(t.logs.filter((l) => l.includes('lameduck'))).toEqual([]);
+  });
+
+  it('a reload that changes the lameduck uses the new one on stop', async () => {
+    const hport = await freePort();
+    const text = (d: string) => `. {\n  whoami\n  health 127.0.0.1:${hport} {\n    lameduck ${d}\n  }\n}\n`;
+    const t = await startTestServer(text('3s'));
+    expect(await t.reload(text('100ms'))).toBe(true);
+    await t.stop();
+    expect(t.logs.filter((l) => l.includes('lameduck'))).toEqual(['[INFO] plugin/health: Going into lameduck mode for 100ms']);
+  });
+});
