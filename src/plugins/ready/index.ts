@@ -30,7 +30,12 @@ export const definition: PluginDefinition = {
           void (inWorkers ? inWorkers() : Promise.resolve([])).then((there) => {
             const waiting = [...new Set([...here, ...there])].sort();
             if (waiting.length === 0) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
-            else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(waiting.join(', '));
+            else {
+              // As CoreDNS: names sorted and joined by ",", and logged at each poll.
+              const todo = waiting.join(',');
+              ctx.log.info(`Still waiting on: "${todo}"`);
+              res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(todo);
+            }
           });
         });
       },

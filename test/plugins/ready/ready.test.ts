@@ -8,11 +8,12 @@ import { definition } from '../../../src/plugins/ready/index.ts';
 import { SHARED } from '../../../src/server/shared.ts';
 import type { Plugin, SetupContext } from '../../../src/plugin/contract.ts';
 
+const lines: string[] = [];
 function ctx(shared: Map<string, unknown>): SetupContext {
   const nop = () => {};
   return {
     block: { zones: ['.'], port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role: 'single', shared, log: { info: nop, warning: nop, error: nop, debug: nop },
+    corefile: 'Corefile', role: 'single', shared, log: { info: (m) => lines.push(m), warning: nop, error: nop, debug: nop },
     channel: () => ({ send: nop, onMessage: nop }), onClose: nop,
   };
 }
@@ -45,7 +46,8 @@ describe('ready', () => {
     const p = await definition.setup({ name: 'ready', args: [`127.0.0.1:${port}`], file: 'Corefile', line: 3, block: null }, ctx(shared));
     await p.start!();
     try {
-      expect(await httpGet(`http://127.0.0.1:${port}/ready`)).toMatchObject({ status: 503, body: 'aaa, kubernetes' });
+      expect(await httpGet(`http://127.0.0.1:${port}/ready`)).toMatchObject({ status: 503, body: 'aaa,kubernetes' });
+      expect(lines).toContain('Still waiting on: "aaa,kubernetes"');
       other = true;
       expect(await httpGet(`http://127.0.0.1:${port}/ready`)).toMatchObject({ status: 503, body: 'kubernetes' });
       k8s = true;
