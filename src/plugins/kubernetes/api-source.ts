@@ -5,10 +5,10 @@
  * namespaces, CoreDNS's phase field selector on pods; a single `namespaces` entry uses the
  * namespaced paths, several are filtered here as objects arrive.
  */
-import { CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../plugin/contract.ts';
 import type { Feed } from './feed.ts';
-import { Reflector, type ListFn, type ListPage, type ReflectorHandlers } from './reflector.ts';
+import { Reflector, type ListFn, type ReflectorHandlers } from './reflector.ts';
 import {
   Kind, keyOf, toNamespace, toPod, toService, toSlice,
   type ApiEndpointSlice, type ApiNamespace, type ApiPod, type ApiService, type Rec,
@@ -23,8 +23,7 @@ export class ApiSource {
   private readonly reflectors: Reflector[] = [];
 
   constructor(o: KubernetesOptions, kc: KubeConfig, feed: Feed, log: Logger) {
-    const core = kc.makeApiClient(CoreV1Api);
-    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const list = rawLister(kc);
     const only = o.namespaces.size === 1 ? [...o.namespaces][0]! : undefined;
     const keep = (ns: string | undefined) => o.namespaces.size === 0 || o.namespaces.has(ns ?? '');
     const labels = o.labels?.text;
@@ -41,16 +40,17 @@ export class ApiSource {
         if (r) feed.upsert(k, r);
         else feed.remove(k, serviceKeyFix(k, key(obj)));
       };
+      let recs: Rec[] = [];
       return {
-        replace: (items) => {
-          const recs: Rec[] = [];
+        begin: () => { recs = []; },
+        page: (items) => {
           for (const it of items) {
             if (namespaced && !keep((it as Meta).metadata?.namespace)) continue;
             const r = convert(it);
             if (r) recs.push(r);
           }
-          feed.replace(k, recs);
         },
+        replace: () => { feed.replace(k, recs); recs = []; },
         added: upsert,
         modified: upsert,
         deleted: (obj) => {
@@ -64,21 +64,19 @@ export class ApiSource {
       this.reflectors.push(new Reflector({ kind, path, list, labelSelector, fieldSelector, kc, log, handlers: h }));
     };
 
-    add('*v1.Service', only ? `/api/v1/namespaces/${only}/services` : '/api/v1/services',
-      (p) => (only ? core.listNamespacedService({ namespace: only, ...p }) : core.listServiceForAllNamespaces(p)) as Promise<ListPage>,
-      handlers(Kind.Service, (x) => toService(x as ApiService), true), labels);
+    const at = (group: string, resource: string) => (only ? `${group}/namespaces/${only}/${resource}` : `${group}/${resource}`);
+    const services = at('/api/v1', 'services');
+    add('*v1.Service', services, list(services), handlers(Kind.Service, (x) => toService(x as ApiService), true), labels);
     if (!o.noEndpoints) {
-      add('*v1.EndpointSlice', only ? `/apis/discovery.k8s.io/v1/namespaces/${only}/endpointslices` : '/apis/discovery.k8s.io/v1/endpointslices',
-        (p) => (only ? discovery.listNamespacedEndpointSlice({ namespace: only, ...p }) : discovery.listEndpointSliceForAllNamespaces(p)) as Promise<ListPage>,
+      const slices = at('/apis/discovery.k8s.io/v1', 'endpointslices');
+      add('*v1.EndpointSlice', slices, list(slices),
         handlers(Kind.Slice, (x) => toSlice(x as ApiEndpointSlice, o.endpointPodNames), true), labels);
     }
-    add('*v1.Namespace', '/api/v1/namespaces',
-      (p) => core.listNamespace(p) as Promise<ListPage>,
+    add('*v1.Namespace', '/api/v1/namespaces', list('/api/v1/namespaces'),
       handlers(Kind.Namespace, (x) => toNamespace(x as ApiNamespace), false), o.namespaceLabels?.text);
     if (o.podMode === 'verified') {
-      add('*v1.Pod', only ? `/api/v1/namespaces/${only}/pods` : '/api/v1/pods',
-        (p) => (only ? core.listNamespacedPod({ namespace: only, ...p }) : core.listPodForAllNamespaces(p)) as Promise<ListPage>,
-        handlers(Kind.Pod, (x) => toPod(x as ApiPod), true), labels, POD_FIELD_SELECTOR);
+      const pods = at('/api/v1', 'pods');
+      add('*v1.Pod', pods, list(pods), handlers(Kind.Pod, (x) => toPod(x as ApiPod), true), labels, POD_FIELD_SELECTOR);
     }
   }
 
@@ -89,6 +87,37 @@ export class ApiSource {
     for (const r of this.reflectors) { s.lists += r.stats.lists; s.watches += r.stats.watches; s.errors += r.stats.errors; s.gone += r.stats.gone; }
     return s;
   }
+}
+
+/**
+ * List calls through the client library's own HTTP stack and authentication (the path its
+ * generated CoreV1Api/DiscoveryV1Api use), reading the JSON body as plain objects: the generated
+ * clients turn every nested field into a class instance, which at 100,000 endpoints costs
+ * seconds and a large heap peak for objects we reduce to a few strings anyway.
+ */
+function rawLister(kc: KubeConfig): (path: string) => ListFn {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubernetes: no current cluster in the client configuration');
+  const http = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc } }).httpApi;
+  return (path) => async (p) => {
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    url.searchParams.set('limit', String(p.limit));
+    if (p._continue) url.searchParams.set('continue', p._continue);
+    if (p.labelSelector) url.searchParams.set('labelSelector', p.labelSelector);
+    if (p.fieldSelector) url.searchParams.set('fieldSelector', p.fieldSelector);
+    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+    ctx.setHeaderParam('Accept', 'application/json');
+    await kc.applySecurityAuthentication(ctx);
+    const res = await http.send(ctx).toPromise();
+    const text = await res.body.text();
+    if (res.httpStatusCode !== 200) {
+      let msg = text.slice(0, 200);
+      try { msg = (JSON.parse(text) as { message?: string }).message ?? msg; } catch { /* not JSON */ }
+      throw Object.assign(new Error(`${msg} (HTTP ${res.httpStatusCode})`), { code: res.httpStatusCode });
+    }
+    const body = JSON.parse(text) as { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
+    return { items: body.items ?? [], metadata: { resourceVersion: body.metadata?.resourceVersion, _continue: body.metadata?.continue } };
+  };
 }
 
 /** Services are keyed "name.namespace"; turn an object's "namespace/name" into that. */

@@ -19,8 +19,14 @@ export interface ListPage { items: unknown[]; metadata?: { resourceVersion?: str
 export type ListFn = (opts: { limit: number; _continue?: string; labelSelector?: string; fieldSelector?: string }) => Promise<ListPage>;
 
 export interface ReflectorHandlers {
-  /** A complete list (the first sync, or a relist after 410): the full current set. */
-  replace(items: unknown[]): void;
+  /**
+   * A complete list (the first sync, or a relist after 410) arrives as begin(), one page() per
+   * page of up to 500 objects (converted and dropped page by page, to keep the peak small), and
+   * replace() once the last page is in; a list that fails half-way starts again with begin().
+   */
+  begin(): void;
+  page(items: unknown[]): void;
+  replace(): void;
   added(obj: unknown): void;
   modified(obj: unknown): void;
   deleted(obj: unknown): void;
@@ -113,17 +119,17 @@ export class Reflector {
   }
 
   private async relist(): Promise<void> {
-    const items: unknown[] = [];
     let cont: string | undefined;
     let rv = '';
+    this.o.handlers.begin();
     do {
       const page = await this.o.list({ limit: PAGE, _continue: cont, labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector });
       if (this.stopped) return;
-      for (const it of page.items) items.push(it);
+      this.o.handlers.page(page.items);
       cont = page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? '';
     } while (cont);
-    this.o.handlers.replace(items);
+    this.o.handlers.replace();
     this.rv = rv;
     this.stats.lists++;
     this.recovered();
