@@ -40,10 +40,12 @@ const MAX_TCP = 65535;
 export class QueryHandler {
   private readonly byZone = new Map<string, BlockRuntime>();
   private readonly log: Logger;
+  private readonly server: string;          // this listener's label for queries no block takes
   inflight = 0;
 
   constructor(blocks: readonly BlockRuntime[], log: Logger) {
     this.log = log;
+    this.server = blocks[0]?.server ?? '';
     for (const b of blocks) for (const z of b.zones) if (!this.byZone.has(z)) this.byZone.set(z, b);
   }
 
@@ -88,7 +90,7 @@ export class QueryHandler {
     if (!found) {
       const refused = encode(replyTo(msg, Rcode.REFUSED), size);
       reply(refused);
-      reportDropped(t.protocol, t.remoteAddress, q.type, msg.edns?.do ?? false, wire.length, refused.length);
+      reportDropped(this.server, t.protocol, t.remoteAddress, q.type, msg.edns?.do ?? false, wire.length, refused.length);
       return;
     }
     const [block, zone] = found;

@@ -15,7 +15,6 @@ import { ControlHub, LoopbackHub, type Envelope } from './channels.ts';
 import { DataPlane, type BoundListener } from './dataplane.ts';
 import { buildGeneration, ConfigErrors, type Generation } from './generation.ts';
 import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
-import { setDroppedServer } from './metrics.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
@@ -201,8 +200,6 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   return server;
 
   function afterStart(g: Generation, l: BoundListener[]): void {
-    const first = g.infos[0];
-    if (first) setDroppedServer(first.server);
     reloadMetrics().version.set({ hash: 'sha512', value: sha512(currentText) }, 1);
     shared.set(SHARED.reload, () => (workers === 1 ? singleServer : multiServer)?.reload());
     if (o.quiet) return;

@@ -2,19 +2,16 @@
 import { dnsMetrics, typeLabel } from '../metrics/dns.ts';
 export { panics } from '../metrics/dns.ts';
 
-let droppedServer = 'dns://:53';
-/** The server label used for queries that reach no block (set by the server at start). */
-export function setDroppedServer(s: string): void { droppedServer = s; }
-
 /**
  * A query for a name in no zone: CoreDNS answers REFUSED and reports it like any other query
- * (vars.Report from errorAndMetricsFunc) under the zone "dropped", with no plugin.
+ * (vars.Report from errorAndMetricsFunc) under the zone "dropped", with no plugin, labelled with
+ * the server (address:port) of the listener it came in on.
  */
 export function reportDropped(
-  proto: 'udp' | 'tcp', remoteAddress: string, qtype: number, doBit: boolean, requestSize: number, responseSize: number,
+  server: string, proto: 'udp' | 'tcp', remoteAddress: string, qtype: number, doBit: boolean, requestSize: number, responseSize: number,
 ): void {
   const m = dnsMetrics();
-  const server = droppedServer, zone = 'dropped', view = '';
+  const zone = 'dropped', view = '';
   const type = typeLabel(qtype);
   if (doBit) m.doRequests.inc({ server, view, zone });
   m.requests.inc({ server, zone, view, proto, family: remoteAddress.includes(':') ? '2' : '1', type });

@@ -9,7 +9,6 @@ import { DataHub, type Envelope } from './channels.ts';
 import { DataPlane } from './dataplane.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
-import { setDroppedServer } from './metrics.ts';
 
 interface Init { text: string; file: string; dnsPort: number; gen: number; env: NodeJS.ProcessEnv }
 type Command =
@@ -40,8 +39,6 @@ async function load(text: string, gen: number): Promise<void> {
       throw e;
     }
     for (const h of hubs) if (h !== nextHub) hubs.delete(h);
-    const first = g.infos[0];
-    if (first) setDroppedServer(first.server);
   } catch (e) {
     hubs.delete(nextHub);
     throw e;

@@ -99,6 +99,20 @@ describe('prometheus', () => {
     expect(metric(after, 'coredns_dns_requests_total', { server, zone: 'example.org.' })).toBe(30);
   });
 
+  it('labels a dropped query with the server of the listener it came in on', async () => {
+    const p2 = await freePort();
+    const m2 = await freePort();
+    const t = await startTestServer(`a.test {\n  whoami\n  prometheus 127.0.0.1:${m2}\n}\nb.test:${p2} {\n  whoami\n}\n`);
+    try {
+      await exchange(p2, buildQuery('elsewhere.test', 'A'));
+      const after = await scrape(m2);
+      expect(metric(after, 'coredns_dns_requests_total', { server: `dns://:${p2}`, zone: 'dropped' })).toBe(1);
+      expect(metric(after, 'coredns_dns_requests_total', { server: `dns://:${t.port}`, zone: 'dropped' })).toBe(0);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('serves the Prometheus text format at /metrics only', async () => {
     const r = await httpGet(`http://127.0.0.1:${mport}/metrics`);
     expect(r.status).toBe(200);
