@@ -1,0 +1,78 @@
+/**
+ * `npm start` as a new user runs it: the CLI serving Corefile.example on 127.0.0.1:1053, answering
+ * cluster names from the example manifests, the hosts hijack, whoami and chaos, and forwarding the
+ * rest to the upstream named in $CLUSTERDNS_UPSTREAM (here a loopback test upstream).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Upstream } from '../support/upstream.ts';
+import { query, resolver } from '../support/dns-client.ts';
+
+const PORT = 1053;
+let child: ChildProcess;
+let upstream: Upstream;
+let out = '';
+
+async function until(ok: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready within ${ms} ms; output:\n${out}`);
+}
+
+beforeAll(async () => {
+  upstream = await Upstream.start();
+  upstream.add({ name: 'outside.example.', type: 'A', ttl: 300, data: '192.0.2.7' });
+  // The same command as `npm start` (package.json), with the upstream pointed at loopback.
+  child = spawn(process.execPath, ['src/cli.ts', '-conf', 'Corefile.example', '-dns.port', String(PORT)], {
+    env: { ...process.env, CLUSTERDNS_UPSTREAM: upstream.address },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  await until(async () => (await fetch('http://127.0.0.1:8181/ready')).status === 200, 20_000);
+}, 30_000);
+
+afterAll(async () => {
+  child?.kill('SIGTERM');
+  await new Promise((r) => child?.once('exit', r));
+  await upstream?.close();
+});
+
+describe('npm start (Corefile.example)', () => {
+  it('prints where it listens', () => {
+    expect(out).toContain('listening on udp 127.0.0.1:1053');
+    expect(out).toContain('listening on tcp 127.0.0.1:1053');
+  });
+
+  it('answers kubernetes.default.svc.cluster.local from the example manifests', async () => {
+    expect(await resolver(PORT).resolve4('kubernetes.default.svc.cluster.local')).toEqual(['10.96.0.1']);
+    const srv = await resolver(PORT).resolveSrv('_http._tcp.web.shop.svc.cluster.local');
+    expect(srv).toEqual([expect.objectContaining({ port: 80, name: 'web.shop.svc.cluster.local' })]);
+    expect(await resolver(PORT).reverse('10.96.0.1')).toEqual(['kubernetes.default.svc.cluster.local']);
+  });
+
+  it('hijacks registry.example.com and falls through for the rest', async () => {
+    expect(await resolver(PORT).resolve4('registry.example.com')).toEqual(['10.0.0.50']);
+    expect(await resolver(PORT).resolve4('outside.example')).toEqual(['192.0.2.7']);
+    const before = upstream.count();
+    expect(await resolver(PORT).resolve4('outside.example')).toEqual(['192.0.2.7']);
+    expect(upstream.count()).toBe(before); // the second answer came from the cache
+  });
+
+  it('serves whoami and chaos over TCP too', async () => {
+    const who = await query(PORT, 'whoami.test', 'A', { protocol: 'tcp' });
+    expect(who.additionals.find((r) => r.type === 1)?.address).toBe('127.0.0.1');
+    const ver = await query(PORT, 'version.bind', 'TXT', { class: 3 });
+    expect(JSON.stringify(ver.answers)).toContain('clusterdns-');
+  });
+
+  it('serves health and metrics', async () => {
+    expect(await (await fetch('http://127.0.0.1:8080/health')).text()).toBe('OK');
+    const metrics = await (await fetch('http://127.0.0.1:9153/metrics')).text();
+    expect(metrics).toMatch(/coredns_dns_requests_total\{[^}]*zone="\."/);
+    expect(metrics).toContain('coredns_hosts_entries');
+  });
+});
