@@ -35,6 +35,8 @@ export interface ServerOptions {
 export interface Server {
   readonly listeners: BoundListener[];
   readonly workers: number;
+  /** Tests only: make one worker thread die with an uncaught exception (multi-worker mode). */
+  crashWorkerForTest?(): void;
   /** Re-read the Corefile and switch to it if it changed (or always with force). False if it was kept. */
   reload(opts?: { force?: boolean; text?: string }): Promise<boolean>;
   stop(): Promise<void>;
@@ -107,33 +109,61 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     })));
     return lists.flat();
   });
+  let stopping = false;
+  let serving = false;
+  const respawns: number[] = [];
+  /** Start one data-plane worker on the current Corefile; resolves once it listens. */
+  const spawn = () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./worker.ts', import.meta.url), {
+      workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env } },
+    });
+    pool.push(w);
+    ports.add(w);
+    w.on('message', (m: { t: string } & Record<string, unknown>) => {
+      switch (m.t) {
+        case 'ch': for (const h of hubs) h.receive(m as unknown as Envelope, w); break;
+        case 'log': sink.write(m.line as string); break;
+        case 'ready':
+          if (m.id !== undefined) pendingReady.get(m.id as number)?.(m.notReady as string[]);
+          else { bound = m.listeners as BoundListener[]; started++; resolve(); }
+          break;
+        case 'failed': reject(new Error(m.error as string)); break;
+        case 'metrics': pendingMetrics.get(m.id as number)?.(m.json); break;
+        default: w.emit(`x:${m.t}`, m);
+      }
+    });
+    w.on('error', (e) => { log.error(`worker: ${e.stack ?? e.message}`); reject(e); });
+    w.on('exit', (code) => {
+      pool.splice(pool.indexOf(w), 1);
+      ports.delete(w);
+      w.emit('x:gone', { t: 'gone', error: `worker exited with code ${code}` });
+      if (stopping || !serving) return;
+      // A worker that dies is replaced (its socket closed with it; the others kept answering),
+      // but not in a tight loop: at most 5 replacements a minute, then the process exits so the
+      // kubelet restarts the pod with its back-off.
+      const now = Date.now();
+      while (respawns.length > 0 && now - respawns[0]! > 60_000) respawns.shift();
+      if (respawns.length >= 5) {
+        log.error(`worker exited with code ${code}; 5 workers died within a minute, giving up`);
+        process.exitCode = 1;
+        void server.stop().finally(() => process.exit(1));
+        return;
+      }
+      respawns.push(now);
+      started--;
+      log.error(`worker exited with code ${code}; starting a new one`);
+      spawn().catch((e: unknown) => log.error(`replacing a worker failed: ${(e as Error).message}`));
+    });
+  });
   try {
-    await Promise.all(Array.from({ length: workers }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(new URL('./worker.ts', import.meta.url), {
-        workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env } },
-      });
-      pool.push(w);
-      ports.add(w);
-      w.on('message', (m: { t: string } & Record<string, unknown>) => {
-        switch (m.t) {
-          case 'ch': for (const h of hubs) h.receive(m as unknown as Envelope, w); break;
-          case 'log': sink.write(m.line as string); break;
-          case 'ready':
-            if (m.id !== undefined) pendingReady.get(m.id as number)?.(m.notReady as string[]);
-            else { bound = m.listeners as BoundListener[]; started++; resolve(); }
-            break;
-          case 'failed': reject(new Error(m.error as string)); break;
-          case 'metrics': pendingMetrics.get(m.id as number)?.(m.json); break;
-          default: w.emit(`x:${m.t}`, m);
-        }
-      });
-      w.on('error', (e) => { log.error(`worker: ${e.message}`); reject(e); });
-    })));
+    await Promise.all(Array.from({ length: workers }, spawn));
     // Start the control side (side HTTP listeners, the wait for the Kubernetes sync) only once
     // every worker listens, as in single-thread mode: /ready must not say 200 (and send traffic
     // here) while no socket is open on the DNS port yet.
     await gen.start();
+    serving = true;
   } catch (e) {
+    stopping = true;
     await Promise.all(pool.map((w) => w.terminate()));
     await gen.close();
     throw e;
@@ -148,13 +178,17 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
     return { text: await agg.metrics(), contentType: agg.contentType };
   });
+  /** Send a command to a worker and wait for its reply (or for it to exit). */
   const ask = (w: Worker, msg: unknown, reply: string) => new Promise<Record<string, unknown>>((resolve) => {
-    w.once(`x:${reply}`, resolve);
+    const done = (m: Record<string, unknown>) => { w.off(`x:${reply}`, done); w.off('x:gone', done); resolve(m); };
+    w.once(`x:${reply}`, done);
+    w.once('x:gone', done);
     w.postMessage(msg);
   });
   const server: Server = {
     get listeners() { return bound; },
     workers,
+    crashWorkerForTest: () => pool[0]?.postMessage({ t: 'crash' }),
     reload: (r) => reloadWith(r, async (text) => {
       const id = genId + 1;
       const nextHub = new ControlHub(`g${id}:`, ports);
@@ -190,6 +224,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       if (!failed) await old.close();
     }),
     stop: () => stopWith(async () => {
+      stopping = true;
       await Promise.all(pool.map((w) => ask(w, { t: 'stop' }, 'stopped')));
       await Promise.all(pool.map((w) => w.terminate()));
       await gen.close();

@@ -16,7 +16,8 @@ type Command =
   | { t: 'reload'; text: string; gen: number }
   | { t: 'metrics'; id: number }
   | { t: 'ready?'; id: number }
-  | { t: 'stop' };
+  | { t: 'stop' }
+  | { t: 'crash' };
 
 const port = parentPort!;
 const init = workerData as Init;
@@ -59,6 +60,10 @@ port.on('message', (m: Command) => {
       break;
     case 'ready?':
       port.postMessage({ t: 'ready', id: m.id, notReady: plane.notReady() });
+      break;
+    case 'crash':
+      // Only for tests: an uncaught exception, to prove the main thread replaces a dead worker.
+      setImmediate(() => { throw new Error('worker crash requested'); });
       break;
     case 'stop':
       plane.stop().then(() => port.postMessage({ t: 'stopped' }));
