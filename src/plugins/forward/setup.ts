@@ -55,6 +55,7 @@ export function parseForward(d: Directive, corefile: string): ForwardConfig {
     hcDomain: '.', maxConcurrent: 0, next: [], nextOnNodata: false, failover: [], failfast: false,
   };
   for (const to of d.args.slice(1)) {
+    if (to === '') throw err(d, `an upstream is empty (is an environment variable like {$NAME} in the Corefile unset?) ${FIX}`);
     let addr: UpstreamAddr | undefined;
     try {
       addr = parseAddress(to);

@@ -12,6 +12,10 @@ function error(text: string): string {
 }
 
 describe('forward setup', () => {
+  test('an upstream left empty by an unset environment variable is named as such', () => {
+    expect(error('forward . {$CLUSTERDNS_TEST_UNSET_UPSTREAM}')).toMatch(/\/tmp\/Corefile:2: forward: an upstream is empty \(is an environment variable/);
+  });
+
   test('defaults as CoreDNS', () => {
     const c = parse('forward . 10.0.0.1');
     expect(c).toMatchObject({
