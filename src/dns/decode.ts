@@ -226,13 +226,41 @@ function readSection(buf: Uint8Array, off: number, count: number, sec: number, m
   return off;
 }
 
-/** Decode a whole message. Throws DecodeError (answer FORMERR) on malformed input. */
-export function decode(buf: Uint8Array): Message {
+/**
+ * Step over one resource record at `off` without reading it: returns the offset after it and
+ * leaves `nameEnd` at its type field. Throws DecodeError like readSection.
+ */
+function skipRecord(buf: Uint8Array, off: number): number {
+  skipName(buf, off);
+  const o = nameEnd;
+  if (o + 10 > buf.length) throw new DecodeError('truncated resource record', o);
+  const end = o + 10 + u16(buf, o + 8);
+  if (end > buf.length) throw new DecodeError('rdlength overruns the message', o + 8);
+  return end;
+}
+
+/** Step over `count` questions from `off`; returns the offset after them. */
+function skipQuestions(buf: Uint8Array, off: number, count: number): number {
+  for (let i = 0; i < count; i++) {
+    skipName(buf, off);
+    off = nameEnd + 4;
+    if (off > buf.length) throw new DecodeError('truncated question', nameEnd);
+  }
+  return off;
+}
+
+/** The header's counts, checked against the length; and a message with the header's fields. */
+function begin(buf: Uint8Array): [Message, number, number, number, number] {
   const len = buf.length;
   if (len < 12) throw new DecodeError('truncated header', 0);
   const qd = u16(buf, 4), an = u16(buf, 6), ns = u16(buf, 8), ar = u16(buf, 10);
   checkCounts(len, qd, an + ns + ar);
-  const msg = newMessage(buf);
+  return [newMessage(buf), qd, an, ns, ar];
+}
+
+/** Decode a whole message. Throws DecodeError (answer FORMERR) on malformed input. */
+export function decode(buf: Uint8Array): Message {
+  const [msg, qd, an, ns, ar] = begin(buf);
   let off = 12;
   for (let i = 0; i < qd; i++) {
     msg.questions.push(readQuestion(buf, off));
@@ -250,28 +278,16 @@ export function decode(buf: Uint8Array): Message {
  * come back empty). Throws DecodeError like decode() for anything it has to step over.
  */
 export function decodeQuery(buf: Uint8Array): Message {
-  const len = buf.length;
-  if (len < 12) throw new DecodeError('truncated header', 0);
-  const qd = u16(buf, 4), an = u16(buf, 6), ns = u16(buf, 8), ar = u16(buf, 10);
-  checkCounts(len, qd, an + ns + ar);
-  const msg = newMessage(buf);
+  const [msg, qd, an, ns, ar] = begin(buf);
   let off = 12;
   if (qd > 0) {
     msg.questions.push(readQuestion(buf, off));
-    off = nameEnd;
-    for (let i = 1; i < qd; i++) {
-      skipName(buf, off);
-      off = nameEnd + 4;
-      if (off > len) throw new DecodeError('truncated question', nameEnd);
-    }
+    off = skipQuestions(buf, nameEnd, qd - 1);
   }
   const rrs = an + ns + ar;
   for (let i = 0; i < rrs; i++) {
-    skipName(buf, off);
+    const end = skipRecord(buf, off);
     const o = nameEnd;
-    if (o + 10 > len) throw new DecodeError('truncated resource record', o);
-    const end = o + 10 + u16(buf, o + 8);
-    if (end > len) throw new DecodeError('rdlength overruns the message', o + 8);
     if (u16(buf, o) === TYPE_OPT) {
       if (i < an + ns) throw new DecodeError('OPT record outside the additional section', off);
       readOpt(buf, o, end, msg);
@@ -288,19 +304,11 @@ export function ttlOffsets(buf: Uint8Array): number[] {
   const qd = u16(buf, 4);
   const rrs = u16(buf, 6) + u16(buf, 8) + u16(buf, 10);
   checkCounts(len, qd, rrs);
-  let off = 12;
-  for (let i = 0; i < qd; i++) {
-    skipName(buf, off);
-    off = nameEnd + 4;
-    if (off > len) throw new DecodeError('truncated question', nameEnd);
-  }
+  let off = skipQuestions(buf, 12, qd);
   const out: number[] = [];
   for (let i = 0; i < rrs; i++) {
-    skipName(buf, off);
+    const end = skipRecord(buf, off);
     const o = nameEnd;
-    if (o + 10 > len) throw new DecodeError('truncated resource record', o);
-    const end = o + 10 + u16(buf, o + 8);
-    if (end > len) throw new DecodeError('rdlength overruns the message', o + 8);
     if (u16(buf, o) !== TYPE_OPT) out.push(o + 4);
     off = end;
   }
