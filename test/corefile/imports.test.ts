@@ -4,19 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCorefile } from '../../src/corefile/index.ts';
 import type { Directive } from '../../src/corefile/index.ts';
-import { CorefileError } from '../../src/corefile/types.ts';
+import { errorOf } from './helpers.ts';
 
 const names = (ds: Directive[]) => ds.map((d) => [d.name, ...d.args].join(' '));
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CorefileError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a CorefileError');
-}
 
 describe('snippets', () => {
   const parse = (src: string) => parseCorefile(src, 'Corefile', { env: {} });

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkDuplicateZones, parseCorefile, parseServerKeys } from '../../src/corefile/index.ts';
 import type { ServerBlockConfig } from '../../src/corefile/index.ts';
-import { CorefileError } from '../../src/corefile/types.ts';
+import { errorOf } from './helpers.ts';
 
 const block = (...keys: string[]): ServerBlockConfig => ({ keys, file: 'Corefile', line: 7, directives: [] });
 const zones = (key: string, port = 53) => parseServerKeys(block(key), port).map((k) => `${k.zone}:${k.port}`);
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CorefileError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a CorefileError');
-}
 
 describe('parseServerKeys', () => {
   it.each<[string, string[]]>([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCorefile } from '../../src/corefile/index.ts';
 import type { Directive } from '../../src/corefile/index.ts';
-import { CorefileError } from '../../src/corefile/types.ts';
+import { errorOf } from './helpers.ts';
 
 const KUBEADM = `.:53 {
     errors
@@ -33,15 +33,6 @@ const shape = (ds: Directive[]): Shape[] =>
     return d.block ? [head, shape(d.block)] : head;
   });
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CorefileError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a CorefileError');
-}
 
 describe('parseCorefile', () => {
   it('parses the kubeadm default Corefile', () => {
