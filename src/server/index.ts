@@ -276,9 +276,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   }
 
   async function stopWith(stopPlanes: () => Promise<void>): Promise<void> {
-    const ld = shared.get(SHARED.lameduck) as { ms: number; begin(): void } | undefined;
+    shared.set(SHARED.shuttingDown, true);   // /ready answers 503 "Shutting down" from now on
+    const ld = shared.get(SHARED.lameduck) as { ms: number } | undefined;
     if (ld && ld.ms > 0) {
-      ld.begin();
       log.info(`plugin/health: Going into lameduck mode for ${goDuration(ld.ms)}`);
       await new Promise((r) => setTimeout(r, ld.ms));
     }

@@ -165,23 +165,28 @@ describe('serving from the command line', () => {
     }
   });
 
-  it('with health lameduck: /health turns 503 on SIGTERM while DNS still answers, then exits 0', async () => {
-    const [port, hport] = [await freePort(), await freePort()];
-    const text = `. {\n  whoami\n  health 127.0.0.1:${hport} {\n    lameduck 1s\n  }\n}\n`;
+  it('with health lameduck: on SIGTERM /ready turns 503 "Shutting down", /health stays 200, DNS still answers, then exit 0', async () => {
+    const [port, hport, rport] = [await freePort(), await freePort(), await freePort()];
+    const text = `. {\n  whoami\n  ready 127.0.0.1:${rport}\n  health 127.0.0.1:${hport} {\n    lameduck 1s\n  }\n}\n`;
     const r = start(['--conf=-', `--dns.port=${port}`, '-quiet', '-workers=2'], { stdin: text });
+    const readyNow = async () => {
+      const x = await httpGet(`http://127.0.0.1:${rport}/ready`, 500).catch(() => ({ status: 0, body: '' }));
+      return `${x.status} ${x.body}`;
+    };
     try {
-      expect(await until(async () => (await healthStatus(hport)) === 200, 10_000)).toBe(true);
+      expect(await until(async () => (await readyNow()) === '200 OK', 10_000)).toBe(true);
       expect(await until(async () => !!(await query(port, 'x.org', 'A', { timeoutMs: 300 }).catch(() => null)), 5000)).toBe(true);
       expect(r.out.join('')).not.toContain('listening on'); // -quiet
       const t0 = Date.now();
       r.proc.kill('SIGTERM');
-      const seen: number[] = [];
-      const turned = await until(async () => { seen.push(await healthStatus(hport)); return seen.at(-1) === 503; }, 3000, 20);
-      expect(turned, `/health answers seen: ${seen.join(',')}`).toBe(true);
+      const seen: string[] = [];
+      const turned = await until(async () => { seen.push(await readyNow()); return seen.at(-1) === '503 Shutting down'; }, 3000, 20);
+      expect(turned, `/ready answers seen: ${seen.join(',')}`).toBe(true);
       const during = await query(port, 'lameduck.example.org', 'A');
       expect(during.header.rcode).toBe(0);
-      // that answer came inside the lameduck period: still unhealthy, process still running
-      expect(await healthStatus(hport)).toBe(503);
+      // that answer came inside the lameduck period: not ready, still live (as CoreDNS), still running
+      expect(await readyNow()).toBe('503 Shutting down');
+      expect(await healthStatus(hport)).toBe(200);
       expect(r.proc.exitCode).toBeNull();
       const { code } = await r.exit;
       expect(code).toBe(0);

@@ -1,12 +1,15 @@
 /**
  * health: GET /health on ADDRESS (default :8080) answers 200 "OK" while the process is up
- * (CoreDNS's plugin/health). `lameduck DURATION`: on shutdown /health turns unhealthy (503)
+ * (CoreDNS's plugin/health). `lameduck DURATION`: on shutdown /ready turns 503 "Shutting down" and /health stays 200
  * while DNS keeps answering for DURATION, so load balancers drain the pod first.
  */
 import type { PluginDefinition } from '../../plugin/contract.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, parseDuration, unknownOption } from '../../plugin/args.ts';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { counter, histogram, SLIM_TIME_BUCKETS } from '../../metrics/registry.ts';
 import { SHARED } from '../../server/shared.ts';
 
 export const definition: PluginDefinition = {
@@ -22,20 +25,45 @@ export const definition: PluginDefinition = {
       if (opt.args.length !== 1) throw CorefileError.at(opt, 'health: lameduck needs one DURATION, e.g. lameduck 5s');
       lameduckMs = parseDuration(opt, opt.args[0]!, 'lameduck duration');
     }
-    let healthy = true;
     let release: (() => Promise<void>) | undefined;
-    const lameduck = { ms: lameduckMs, begin: () => { healthy = false; } };
+    let ticker: NodeJS.Timeout | undefined;
+    const lameduck = { ms: lameduckMs };
     return {
       name: 'health',
       async start() {
         if (ctx.role === 'data') return;
         ctx.shared.set(SHARED.lameduck, lameduck);
         release = await claimRoute(addr, '/health', (_req, res) => {
-          if (healthy) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
-          else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('lameduck');
+          // As CoreDNS: /health stays 200 during lameduck; it is /ready that turns 503 (ready plugin).
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
         });
+        // As CoreDNS: ask our own /health once a second and export how long it took, a sign of an
+        // overloaded process (the event loop answers it between queries).
+        const { host, port } = splitHostPort(addr);
+        const url = `http://${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host}:${port}/health`;
+        const duration = histogram('coredns_health_request_duration_seconds', 'Histogram of the time (in seconds) each request took.', [], SLIM_TIME_BUCKETS);
+        const failures = counter('coredns_health_request_failures_total', 'The number of times the health check failed.');
+        ticker = setInterval(() => {
+          const start = performance.now();
+          const req = http.get(url, { agent: false, timeout: 3_000 }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              const secs = (performance.now() - start) / 1000;
+              duration.observe(secs);
+              if (secs > 1) ctx.log.warning(`Local health request to "${url}" took more than 1s: ${secs.toFixed(3)}s`);
+            });
+          });
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+          req.on('error', (e) => {
+            duration.observe((performance.now() - start) / 1000);
+            failures.inc();
+            ctx.log.warning(`Local health request to "${url}" failed: ${e.message}`);
+          });
+        }, 1_000);
+        ticker.unref();
       },
       async close() {
+        clearInterval(ticker);
         // A reload to a Corefile without health must not keep this lameduck for the shutdown.
         if (ctx.shared.get(SHARED.lameduck) === lameduck) ctx.shared.delete(SHARED.lameduck);
         await release?.();

@@ -25,6 +25,10 @@ export const definition: PluginDefinition = {
         if (ctx.role === 'data') return;
         const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
         release = await claimRoute(addr, '/ready', (_req, res) => {
+          if (ctx.shared.get(SHARED.shuttingDown) === true) {
+            res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('Shutting down');
+            return;
+          }
           const inWorkers = ctx.shared.get(SHARED.workersNotReady) as (() => Promise<string[]>) | undefined;
           const here = plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name);
           void (inWorkers ? inWorkers() : Promise.resolve([])).then((there) => {

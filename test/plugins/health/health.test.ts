@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { freePort } from '../../support/ports.ts';
 import { query } from '../../support/dns-client.ts';
-import { httpGet } from '../../server/helpers.ts';
+import { httpGet, until } from '../../server/helpers.ts';
 
 describe('health', () => {
   let s: TestServer;
@@ -66,3 +66,23 @@ describe('health lameduck and reload', () => {
     expect(t.logs.filter((l) => l.includes('lameduck'))).toEqual(['[INFO] plugin/health: Going into lameduck mode for 100ms']);
   });
 });
+
+describe('health self-check metrics', () => {
+  it('asks its own /health every second and exports the duration, as CoreDNS', async () => {
+    const [hport, mport] = [await freePort(), await freePort()];
+    const t = await startTestServer(`. {\n  whoami\n  prometheus 127.0.0.1:${mport}\n  health 127.0.0.1:${hport}\n}\n`);
+    try {
+      const count = async () => {
+        const text = (await httpGet(`http://127.0.0.1:${mport}/metrics`)).body;
+        return Number(/^coredns_health_request_duration_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      expect(await until(async () => (await count()) >= 1, 4000)).toBe(true);
+      const text = (await httpGet(`http://127.0.0.1:${mport}/metrics`)).body;
+      expect(text).toMatch(/^coredns_health_request_failures_total 0$/m);
+      expect(text).toContain('coredns_health_request_duration_seconds_bucket{le="0.00025"}');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
