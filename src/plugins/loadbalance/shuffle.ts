@@ -28,6 +28,20 @@ const isAddress = (t: number): boolean => t === Type.A || t === Type.AAAA;
  * otherwise CNAMEs first (stub resolvers such as glibc want them before the addresses), then the
  * other records in their order, then the shuffled A/AAAA, then the shuffled MX.
  */
+export interface RecordGroups { cname: ResourceRecord[]; address: ResourceRecord[]; mx: ResourceRecord[]; rest: ResourceRecord[] }
+
+/** Split a section into CNAMEs, addresses (A/AAAA), MX and the rest, each in its current order. */
+export function groupRecords(records: readonly ResourceRecord[]): RecordGroups {
+  const g: RecordGroups = { cname: [], address: [], mx: [], rest: [] };
+  for (const r of records) {
+    if (r.type === Type.CNAME) g.cname.push(r);
+    else if (isAddress(r.type)) g.address.push(r);
+    else if (r.type === Type.MX) g.mx.push(r);
+    else g.rest.push(r);
+  }
+  return g;
+}
+
 export function roundRobin(records: readonly ResourceRecord[]): ResourceRecord[] {
   const out = records.slice();
   if (out.length <= 1) return out;
@@ -38,16 +52,7 @@ export function roundRobin(records: readonly ResourceRecord[]): ResourceRecord[]
     shuffleInPlace(out);
     return out;
   }
-  const cname: ResourceRecord[] = [];
-  const address: ResourceRecord[] = [];
-  const mx: ResourceRecord[] = [];
-  const rest: ResourceRecord[] = [];
-  for (const r of records) {
-    if (r.type === Type.CNAME) cname.push(r);
-    else if (isAddress(r.type)) address.push(r);
-    else if (r.type === Type.MX) mx.push(r);
-    else rest.push(r);
-  }
+  const { cname, address, mx, rest } = groupRecords(records);
   shuffleInPlace(address);
   shuffleInPlace(mx);
   return cname.concat(rest, address, mx);
@@ -76,16 +81,7 @@ function contains(net: Cidr, ip: readonly number[]): boolean {
  * group in its current order; CNAMEs first, MX and the rest after the addresses.
  */
 export function preferSubnets(records: readonly ResourceRecord[], subnets: readonly Cidr[]): ResourceRecord[] {
-  const cname: ResourceRecord[] = [];
-  const address: ResourceRecord[] = [];
-  const mx: ResourceRecord[] = [];
-  const rest: ResourceRecord[] = [];
-  for (const r of records) {
-    if (r.type === Type.CNAME) cname.push(r);
-    else if (isAddress(r.type)) address.push(r);
-    else if (r.type === Type.MX) mx.push(r);
-    else rest.push(r);
-  }
+  const { cname, address, mx, rest } = groupRecords(records);
   if (address.length === 0) return cname.concat(mx, rest);
   const bytes = address.map(addressBytes);
   const seen = new Array<boolean>(address.length).fill(false);

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { Type, type AData, type ResourceRecord } from '../../dns/types.ts';
 import type { Logger } from '../../plugin/contract.ts';
 import { canonicalIP } from '../hosts/ip.ts';
+import { groupRecords } from './shuffle.ts';
 
 export type Weights = Map<string, Map<string, number>>; // owner name → canonical address → weight
 
@@ -91,16 +92,7 @@ export class WeightedRoundRobin {
 
   /** Reorder one section: CNAMEs, the rest, addresses with the weighted pick on top, MX. */
   section(records: readonly ResourceRecord[]): ResourceRecord[] {
-    const cname: ResourceRecord[] = [];
-    const address: ResourceRecord[] = [];
-    const mx: ResourceRecord[] = [];
-    const rest: ResourceRecord[] = [];
-    for (const r of records) {
-      if (r.type === Type.CNAME) cname.push(r);
-      else if (r.type === Type.A || r.type === Type.AAAA) address.push(r);
-      else if (r.type === Type.MX) mx.push(r);
-      else rest.push(r);
-    }
+    const { cname, address, mx, rest } = groupRecords(records);
     if (address.length === 0) return records.slice();
     const top = this.pickTop(address);
     if (top > 0) { const t = address[0]!; address[0] = address[top]!; address[top] = t; }
