@@ -10,6 +10,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../plugin/contract.ts';
 import type { QueryHandler } from './handler.ts';
+import { NativeUdpSocket, nativeUdp } from './native/index.ts';
 
 export const TCP_READ_TIMEOUT_MS = 2_000;
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
@@ -20,10 +21,47 @@ export interface Listener {
   readonly address: string;
   readonly port: number;
   handler: QueryHandler;
+  /** UDP served by the native batched-I/O addon (src/server/native) rather than node:dgram. */
+  readonly native?: boolean;
   close(): Promise<void>;
 }
 
+/**
+ * UDP through the native batched-I/O addon (src/server/native) when it is built and loads, else
+ * through node:dgram; CLUSTERDNS_NATIVE_UDP=0 forces node:dgram. Both behave the same to the handler.
+ */
 export async function listenUdp(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
+  const n = nativeUdp();
+  if (n) {
+    try {
+      return listenUdpNative(n, address, port, handler, reusePort, log);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTIP') throw e; // a name, not an address: node:dgram resolves it
+    }
+  }
+  return listenUdpDgram(address, port, handler, reusePort, log);
+}
+
+function listenUdpNative(n: NonNullable<ReturnType<typeof nativeUdp>>, address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Listener {
+  let localAddress = '';
+  let localPort = 0;
+  const sock: NativeUdpSocket = new NativeUdpSocket(n, address, port, reusePort, (wire, remoteAddress, remotePort, reply) => {
+    try {
+      l.handler.handle(wire, { protocol: 'udp', remoteAddress, remotePort, localAddress, localPort }, reply);
+    } catch (e) {
+      log.error(`udp query from ${remoteAddress}:${remotePort}: ${String(e)}`);
+    }
+  });
+  localAddress = sock.address;
+  localPort = sock.port;
+  const l: Listener = {
+    protocol: 'udp', address, port: sock.port, handler, native: true,
+    close: async () => { sock.close(); },
+  };
+  return l;
+}
+
+async function listenUdpDgram(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
   const type = address.includes(':') ? 'udp6' : 'udp4';
   const sock = dgram.createSocket({ type, reuseAddr: reusePort, reusePort, ipv6Only: type === 'udp6' });
   await new Promise<void>((resolve, reject) => {
@@ -32,16 +70,17 @@ export async function listenUdp(address: string, port: number, handler: QueryHan
   });
   sock.on('error', (e) => log.error(`udp ${address}:${port}: ${e.message}`));
   const bound = sock.address();
+  let closed: Promise<void> | undefined;
   const l: Listener = {
     protocol: 'udp', address, port: bound.port, handler,
-    close: () => new Promise((r) => sock.close(() => r())),
+    close: () => (closed ??= new Promise((r) => sock.close(() => r()))),
   };
   const localAddress = bound.address;
   sock.on('message', (wire, rinfo) => {
     try {
       l.handler.handle(wire, {
         protocol: 'udp', remoteAddress: rinfo.address, remotePort: rinfo.port, localAddress, localPort: bound.port,
-      }, (bytes) => { if (bytes) sock.send(bytes, rinfo.port, rinfo.address); });
+      }, (bytes) => { if (bytes && !closed) sock.send(bytes, rinfo.port, rinfo.address); }); // a late answer after close is dropped
     } catch (e) {
       log.error(`udp query from ${rinfo.address}:${rinfo.port}: ${String(e)}`);
     }

@@ -3,7 +3,11 @@
  * unbound serving the same name as local-data, one after the other in the same run on this machine.
  * Prints QPS, lost queries, p50/p99 latency and RSS for both, and their QPS ratio.
  *
- *   node test/bench/server.ts [--seconds 10] [--workers N]
+ * dnsperf uses 20 client sockets (-c 20) for both servers by default: many source ports, as real
+ * clients (every pod's resolver) would; with a handful, the kernel's SO_REUSEPORT hashing can leave
+ * a worker with little to do.
+ *
+ *   node test/bench/server.ts [--seconds 10] [--workers N] [--clients 20]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,7 @@ const arg = (name: string, def: number) => {
 };
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
+const clients = arg('clients', 20);
 const queries = ['static.bench.test A'];
 
 async function benchClusterdns(): Promise<PerfResult & { rss: number; peak: number }> {
@@ -28,8 +33,8 @@ async function benchClusterdns(): Promise<PerfResult & { rss: number; peak: numb
   const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
   await sleep(1500);
   try {
-    await dnsperf(port, queries, { seconds: 2 }); // warm up the JIT
-    const r = await dnsperf(port, queries, { seconds });
+    await dnsperf(port, queries, { seconds: 2, clients }); // warm up the JIT
+    const r = await dnsperf(port, queries, { seconds, clients });
     return { ...r, ...rssMiB(p.pid!) };
   } finally {
     p.kill('SIGTERM');
@@ -40,8 +45,8 @@ async function benchUnbound(): Promise<PerfResult & { rss: number; peak: number;
   const threads = Math.max(1, Math.min(2, availableParallelism()));
   const u = await startUnbound({ threads, localZones: ['bench.test. static'], localData: ['static.bench.test. 3600 IN A 10.0.0.1'] });
   try {
-    await dnsperf(u.port, queries, { seconds: 2 });
-    const r = await dnsperf(u.port, queries, { seconds });
+    await dnsperf(u.port, queries, { seconds: 2, clients });
+    const r = await dnsperf(u.port, queries, { seconds, clients });
     const pid = pidOf(u.dir);
     return { ...r, ...(pid ? rssMiB(pid) : { rss: NaN, peak: NaN }), threads };
   } finally {
@@ -52,7 +57,7 @@ async function benchUnbound(): Promise<PerfResult & { rss: number; peak: number;
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const c = await benchClusterdns();
 const u = await benchUnbound();
-console.log(`\n## Server: static answer, dnsperf -c 4 -T 1 -q 100 -l ${seconds} (UDP), same machine, one after the other\n`);
+console.log(`\n## Server: static answer, dnsperf -c ${clients} -T 1 -q 100 -l ${seconds} (UDP), same machine, one after the other\n`);
 console.log('| server | QPS | lost | p50 ms | p99 ms | RSS MiB |');
 console.log('|---|---:|---:|---:|---:|---:|');
 console.log(`| clusterdns (${workers} workers) | ${fmt(c.qps)} | ${c.lost} | ${fmt(c.p50ms, 3)} | ${fmt(c.p99ms, 3)} | ${fmt(c.rss)} |`);
