@@ -189,6 +189,16 @@ describe.skipIf(!available)('native UDP only', () => {
     }
   });
 
+  it('leaves a host name (not an address) to node:dgram, which resolves it', async () => {
+    const l = await listenUdp('localhost', 0, fakeHandler('named'), false, log);
+    try {
+      expect(l.native).toBeFalsy();
+      expect((await exchange(l.port, [dg(5, 0)], 1)).get(5)!.toString('latin1', 2)).toBe('named');
+    } finally {
+      await l.close();
+    }
+  });
+
   it('loads in several worker threads at once; a worker that ends with its socket open releases it', async () => {
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');

@@ -120,6 +120,7 @@ export class NativeUdpSocket {
   private batch(count: number): void {
     const n = this.n;
     this.inBatch = true;
+    let failure: { e: unknown } | undefined;
     try {
       for (let i = 0; i < count && !this.closed; i++) {
         const meta = n.RECV_META + i * n.META_SIZE;
@@ -142,6 +143,8 @@ export class NativeUdpSocket {
         };
         try {
           this.onDatagram(wire, remoteAddress, remotePort, reply);
+        } catch (e) {
+          failure ??= { e }; // the rest of the batch is still served; the first error is rethrown after it
         } finally {
           inline = false;
           if (!replied) saved = this.u32.slice(w, w + SA_WORDS);
@@ -151,6 +154,7 @@ export class NativeUdpSocket {
       this.inBatch = false;
       this.flushNow();
     }
+    if (failure) throw failure.e;
   }
 
   private addressAt(meta: number): string {
