@@ -314,7 +314,15 @@ static void read_batches(sock_t *s) {
 
 static void on_poll(uv_poll_t *h, int status, int events) {
   sock_t *s = h->data;
-  if (s->closing || status < 0) return;
+  if (s->closing) return;
+  if (status < 0) {
+    /* libuv stops the handle on POLLERR: clear the socket's pending error and poll again. */
+    int err = 0;
+    socklen_t elen = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+    uv_poll_start(&s->poll, s->writable ? UV_READABLE | UV_WRITABLE : UV_READABLE, on_poll);
+    return;
+  }
   if (events & UV_WRITABLE) drain_pending(s);
   if (events & UV_READABLE) read_batches(s);
 }
