@@ -51,8 +51,18 @@ describe('panics in the plugin chain', () => {
     };
     const log = makeLogger({ write: (l) => logs.push(l) });
     const h = new QueryHandler([block], log);
-    udp = await listenUdp('127.0.0.1', 0, h, false, log);
-    tcp = await listenTcp('127.0.0.1', udp.port, h, false, log);
+    // UDP on a free port, then TCP on the same number; another test process may hold that TCP
+    // port, so try a few ports.
+    for (let attempt = 0; ; attempt++) {
+      udp = await listenUdp('127.0.0.1', 0, h, false, log);
+      try {
+        tcp = await listenTcp('127.0.0.1', udp.port, h, false, log);
+        break;
+      } catch (e) {
+        await udp.close();
+        if (attempt >= 5) throw e;
+      }
+    }
   });
   afterAll(async () => { await udp.close(); await tcp.close(); });
 
