@@ -3,7 +3,11 @@
  * it, every name already cached) and against clusterdns answering a static hosts entry, one after
  * the other on this machine. Target: cache-hit QPS ≥ 0.9 × static QPS.
  *
- *   node test/bench/cache.ts [--seconds 10] [--workers N]
+ * Both use dnsperf with 20 client sockets (many source ports, as real clients; with only a few, the
+ * kernel's SO_REUSEPORT hashing can leave one worker idle and the figures swing run to run), and the
+ * two servers run side by side with interleaved measurements, best of 3 each.
+ *
+ *   node test/bench/cache.ts [--seconds 10] [--workers N] [--clients 20]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,33 +23,38 @@ const arg = (name: string, def: number) => {
 };
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
+const clients = arg('clients', 20);
 
-async function run(corefile: (port: number) => string, queries: string[]): Promise<PerfResult> {
+async function startServer(corefile: (port: number) => string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-'));
   const port = await freePort();
   writeFileSync(join(dir, 'Corefile'), corefile(port));
   const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  try {
-    await sleep(2500);
-    await dnsperf(port, queries, { seconds: 3 }); // fill the cache(s) and warm up the JIT
-    return await dnsperf(port, queries, { seconds });
-  } finally {
-    p.kill('SIGTERM');
-  }
+  return { port, stop: () => p.kill('SIGTERM') };
 }
 
 const u = await startUnbound({ localZones: ['bench.test. static'], localData: ['static.bench.test. 3600 IN A 10.0.0.1'] });
-let hit: PerfResult, stat: PerfResult;
+const queries = ['static.bench.test A'];
+const cached = await startServer((port) => `.:${port} {\n  bind 127.0.0.1\n  cache\n  forward . ${u.address}\n}\n`);
+const hosts = await startServer((port) => `bench.test:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.1 static.bench.test\n  }\n}\n`);
+const best = (a: PerfResult | undefined, b: PerfResult) => (!a || b.qps > a.qps ? b : a);
+let hit: PerfResult | undefined, stat: PerfResult | undefined;
 try {
-  hit = await run((port) => `.:${port} {\n  bind 127.0.0.1\n  cache\n  forward . ${u.address}\n}\n`, ['static.bench.test A']);
-  stat = await run((port) => `bench.test:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.1 static.bench.test\n  }\n}\n`, ['static.bench.test A']);
+  await sleep(2500);
+  for (const s of [cached, hosts]) await dnsperf(s.port, queries, { seconds: 3, clients }); // fill the caches, warm up the JIT
+  for (let round = 0; round < 3; round++) {
+    hit = best(hit, await dnsperf(cached.port, queries, { seconds, clients }));
+    stat = best(stat, await dnsperf(hosts.port, queries, { seconds, clients }));
+  }
 } finally {
+  cached.stop();
+  hosts.stop();
   await u.stop();
 }
 const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-console.log(`\n## Cache hits vs static answers: dnsperf -c 4 -T 1 -q 100 -l ${seconds} (UDP), ${workers} workers, same machine\n`);
+console.log(`\n## Cache hits vs static answers: dnsperf -c ${clients} -T 1 -q 100 -l ${seconds} (UDP), ${workers} workers, same machine, best of 3 interleaved\n`);
 console.log('| answer | QPS | lost | p50 ms | p99 ms |');
 console.log('|---|---:|---:|---:|---:|');
-console.log(`| cache hit (cache + forward → unbound) | ${f(hit.qps)} | ${hit.lost} | ${f(hit.p50ms, 3)} | ${f(hit.p99ms, 3)} |`);
-console.log(`| static (hosts) | ${f(stat.qps)} | ${stat.lost} | ${f(stat.p50ms, 3)} | ${f(stat.p99ms, 3)} |`);
-console.log(`\ncache-hit / static QPS ratio: ${(hit.qps / stat.qps).toFixed(2)}`);
+console.log(`| cache hit (cache + forward → unbound) | ${f(hit!.qps)} | ${hit!.lost} | ${f(hit!.p50ms, 3)} | ${f(hit!.p99ms, 3)} |`);
+console.log(`| static (hosts) | ${f(stat!.qps)} | ${stat!.lost} | ${f(stat!.p50ms, 3)} | ${f(stat!.p99ms, 3)} |`);
+console.log(`\ncache-hit / static QPS ratio: ${(hit!.qps / stat!.qps).toFixed(2)}`);
