@@ -11,7 +11,7 @@ import { listenTcp, listenUdp, type Listener } from './listeners.ts';
 
 const DRAIN_MS = 5_000;
 
-export interface BoundListener { protocol: 'udp' | 'tcp'; address: string; port: number }
+export interface BoundListener { protocol: 'udp' | 'tcp'; address: string; port: number; native?: boolean }
 
 export class DataPlane {
   private readonly listeners = new Map<string, { udp: Listener; tcp: Listener }>();
@@ -25,7 +25,7 @@ export class DataPlane {
   get bound(): BoundListener[] {
     const out: BoundListener[] = [];
     for (const { udp, tcp } of this.listeners.values()) {
-      out.push({ protocol: 'udp', address: udp.address, port: udp.port }, { protocol: 'tcp', address: tcp.address, port: tcp.port });
+      out.push({ protocol: 'udp', address: udp.address, port: udp.port, native: udp.native === true }, { protocol: 'tcp', address: tcp.address, port: tcp.port });
     }
     return out;
   }

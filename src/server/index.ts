@@ -246,7 +246,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     const seen = new Set<string>();
     for (const x of l) {
       const a = `${x.protocol} ${x.address.includes(':') ? `[${x.address}]` : x.address}:${x.port}`;
-      if (!seen.has(a)) { seen.add(a); sink.write(`listening on ${a}`); }
+      const how = x.protocol === 'udp' ? (x.native ? ' (batched recvmmsg/sendmmsg)' : ' (node:dgram)') : '';
+      if (!seen.has(a)) { seen.add(a); sink.write(`listening on ${a}${how}`); }
     }
   }
 
