@@ -9,18 +9,14 @@
  *
  *   node test/bench/cache.ts [--seconds 10] [--workers N] [--clients 20]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startUnbound } from '../support/unbound.ts';
-import { dnsperf, type PerfResult } from './dnsperf.ts';
+import { dnsperf, type PerfResult, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
 const clients = arg('clients', 20);
@@ -29,7 +25,7 @@ async function startServer(corefile: (port: number) => string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-'));
   const port = await freePort();
   writeFileSync(join(dir, 'Corefile'), corefile(port));
-  const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const p = spawnClusterdns(join(dir, 'Corefile'), workers);
   return { port, stop: () => p.kill('SIGTERM') };
 }
 

@@ -2,7 +2,7 @@
  * Runs dnsperf (Debian's package) against a server on 127.0.0.1 and reads its figures: QPS,
  * lost queries, and latency percentiles computed from dnsperf's per-query lines (-v).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,4 +57,17 @@ export function pidOf(needle: string): number | undefined {
     } catch { /* gone */ }
   }
   return undefined;
+}
+
+/** A numeric `--name N` argument of a benchmark script, or `def`. */
+export function benchArg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+
+/** Start the clusterdns CLI (this checkout, this Node) on a Corefile, quiet, with N workers. */
+export function spawnClusterdns(corefile: string, workers: number | undefined, stdout: 'inherit' | 'ignore' | 'pipe' = 'inherit'): ChildProcess {
+  const args = ['src/cli.ts', '-conf', corefile, '-quiet'];
+  if (workers !== undefined) args.push('-workers', String(workers));
+  return spawn(process.execPath, args, { stdio: ['ignore', stdout, 'inherit'] });
 }

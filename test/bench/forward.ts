@@ -5,18 +5,14 @@
  *
  *   node test/bench/forward.ts [--seconds 10] [--workers N]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startUnbound } from '../support/unbound.ts';
-import { dnsperf, type PerfResult } from './dnsperf.ts';
+import { dnsperf, type PerfResult, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
 // Distinct names so unbound answers local data (no upstream cache in between).
@@ -31,7 +27,7 @@ const u = await startUnbound({
 const dir = mkdtempSync(join(tmpdir(), 'bench-fwd-'));
 const port = await freePort();
 writeFileSync(join(dir, 'Corefile'), `.:${port} {\n  bind 127.0.0.1\n  forward . ${u.address}\n}\n`);
-const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+const p = spawnClusterdns(join(dir, 'Corefile'), workers);
 let via: PerfResult, direct: PerfResult, viaLow: PerfResult, directLow: PerfResult;
 try {
   await sleep(2500);

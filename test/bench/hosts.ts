@@ -6,7 +6,6 @@
  *
  *   node test/bench/hosts.ts [--seconds 10] [--workers N] [--rounds 3]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +17,9 @@ import { HostsIndex, emptyHostsMap, parseHosts } from '../../src/plugins/hosts/h
 import { directive, recordingNext, request, setupContext } from '../plugins/hosts/request.ts';
 import { query } from '../support/dns-client.ts';
 import { freePort } from '../support/ports.ts';
-import { dnsperf, type PerfResult } from './dnsperf.ts';
+import { dnsperf, type PerfResult, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
 const ENTRIES = 100_000;
@@ -81,7 +77,7 @@ async function startServer(file: string): Promise<{ port: number; stop(): Promis
   const port = await freePort();
   const corefile = join(dir, `Corefile-${port}`);
   writeFileSync(corefile, `bench.test:${port} {\n  bind 127.0.0.1\n  hosts ${file}\n}\n`);
-  const p = spawn(process.execPath, ['src/cli.ts', '-conf', corefile, '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const p = spawnClusterdns(corefile, workers, 'ignore');
   for (let i = 0; i < 100; i++) {
     try { if ((await query(port, 'host77777.bench.test', 'A', { timeoutMs: 200 })).answers.length) break; } catch { /* not up yet */ }
     await sleep(100);

@@ -9,7 +9,6 @@
  *
  *   node test/bench/kubernetes.ts [--services 10000] [--workers N] [--seconds 5] [--changes 300]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeApiServer, endpointSlice, namespace, service } from '../support/fake-apiserver.ts';
 import { query } from '../support/dns-client.ts';
 import { freePort } from '../support/ports.ts';
-import { dnsperf, rssMiB } from './dnsperf.ts';
+import { dnsperf, rssMiB, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const SERVICES = arg('services', 10_000);
 const PER_SLICE = 10;
 const workers = arg('workers', availableParallelism());
@@ -71,7 +67,7 @@ whoami.test:${port} {
 
 // ---- 1. first sync and memory ----------------------------------------------------------------
 t = performance.now();
-const child = spawn(process.execPath, ['src/cli.ts', '-conf', corefile, '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawnClusterdns(corefile, workers, 'ignore');
 const probe = 'svc1.ns1.svc.cluster.local';
 let syncMs = NaN;
 for (let i = 0; i < 600; i++) {

@@ -6,19 +6,15 @@
  *
  *   node test/bench/reload.ts [--reloads 20] [--workers N]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../support/ports.ts';
 import { defaultWorkers } from '../../src/server/sizing.ts';
-import { dnsperf } from './dnsperf.ts';
+import { dnsperf, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const reloads = arg('reloads', 20);
 const workers = arg('workers', defaultWorkers());
 const dir = mkdtempSync(join(tmpdir(), 'bench-reload-'));
@@ -26,7 +22,7 @@ const port = await freePort();
 const corefile = join(dir, 'Corefile');
 const write = (i: number) => writeFileSync(corefile, `bench.test:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.${1 + (i % 200)} static.bench.test\n  }\n  cache 30\n  loadbalance\n}\n`);
 write(0);
-const p = spawn(process.execPath, ['src/cli.ts', '-conf', corefile, '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const p = spawnClusterdns(corefile, workers, 'pipe');
 let log = '';
 p.stdout!.on('data', (c: Buffer) => { log += c.toString(); });
 await sleep(2000);

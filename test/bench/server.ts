@@ -9,18 +9,14 @@
  *
  *   node test/bench/server.ts [--seconds 10] [--workers N] [--clients 20]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startUnbound, freePort } from '../support/unbound.ts';
-import { dnsperf, pidOf, rssMiB, type PerfResult } from './dnsperf.ts';
+import { dnsperf, pidOf, rssMiB, type PerfResult, benchArg, spawnClusterdns } from './dnsperf.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = benchArg;
 const seconds = arg('seconds', 10);
 const workers = arg('workers', availableParallelism());
 const clients = arg('clients', 20);
@@ -30,7 +26,7 @@ async function benchClusterdns(): Promise<PerfResult & { rss: number; peak: numb
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const port = await freePort();
   writeFileSync(join(dir, 'Corefile'), `bench.test:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.1 static.bench.test\n  }\n}\n`);
-  const p = spawn(process.execPath, ['src/cli.ts', '-conf', join(dir, 'Corefile'), '-workers', String(workers), '-quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const p = spawnClusterdns(join(dir, 'Corefile'), workers);
   await sleep(1500);
   try {
     await dnsperf(port, queries, { seconds: 2, clients }); // warm up the JIT

@@ -8,7 +8,6 @@
  *   npm run soak                      10 minutes
  *   SOAK_SECONDS=60 npm run soak      one minute
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeApiServer, namespace, service, endpointSlice } from '../support/fake-apiserver.ts';
 import { Upstream } from '../support/upstream.ts';
 import { freePort } from '../support/ports.ts';
-import { dnsperf, rssMiB } from '../bench/dnsperf.ts';
+import { dnsperf, rssMiB, spawnClusterdns } from '../bench/dnsperf.ts';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 600);
 const dir = mkdtempSync(join(tmpdir(), 'soak-'));
@@ -53,7 +52,7 @@ const writeCorefile = (ttl: number) => writeFileSync(corefile, `.:${port} {
 `);
 writeFileSync(hostsFile, '10.0.0.50 registry.example.com\n');
 writeCorefile(5);
-const child = spawn(process.execPath, ['src/cli.ts', '-conf', corefile, '-quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawnClusterdns(corefile, undefined, 'pipe');
 let log = '';
 child.stdout!.on('data', (c: Buffer) => { log += c.toString(); });
 await sleep(4000);

@@ -7,15 +7,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { UpstreamAddr } from './hosts.ts';
-import { questionEnd, randomId, sameQuestion, UpstreamError, withId } from './wire.ts';
+import { questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
 
-interface Pending {
-  query: Buffer;
-  qEnd: number;
-  resolve: (b: Buffer) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 class StreamConn {
   readonly sock: net.Socket;

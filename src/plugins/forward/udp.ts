@@ -6,18 +6,11 @@
  */
 import dgram from 'node:dgram';
 import type { UpstreamAddr } from './hosts.ts';
-import { questionEnd, randomId, sameQuestion, UpstreamError, withId } from './wire.ts';
+import { questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
 
 const SOCKETS = 4;            // live sockets per upstream
 const QUERIES_PER_SOCKET = 2048;
 
-interface Pending {
-  query: Buffer;
-  qEnd: number;
-  resolve: (b: Buffer) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 class UdpConn {
   readonly sock: dgram.Socket;

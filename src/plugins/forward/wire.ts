@@ -61,3 +61,12 @@ export class UpstreamError extends Error {
     this.kind = kind;
   }
 }
+
+/** A query sent to an upstream and waiting for its answer (matched by id and question). */
+export interface Pending {
+  query: Buffer;
+  qEnd: number;
+  resolve: (b: Buffer) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
