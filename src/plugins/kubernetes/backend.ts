@@ -9,6 +9,7 @@
 import { endpointHostname } from './cluster-index.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 import { isHeadless } from './records.ts';
+import type { AddressRec } from './records.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { Type } from '../../dns/types.ts';
 import { isIP } from 'node:net';
@@ -74,11 +75,19 @@ export class Backend {
   readonly o: KubernetesOptions;
   readonly index: ClusterIndex;
   private readonly localIPs: () => string[];
+  /** Endpoint names, computed once per address record (a headless answer asks for every one each time). */
+  private readonly hostnames = new WeakMap<AddressRec, string>();
 
   constructor(o: KubernetesOptions, index: ClusterIndex, localIPs: () => string[]) {
     this.o = o;
     this.index = index;
     this.localIPs = localIPs;
+  }
+
+  private hostname(a: AddressRec): string {
+    let h = this.hostnames.get(a);
+    if (h === undefined) { h = endpointHostname(a, this.o.endpointPodNames); this.hostnames.set(a, h); }
+    return h;
   }
 
   /** Exposed by the `namespaces` option and present in the cluster (namespace_labels filters the latter). */
@@ -156,7 +165,7 @@ export class Backend {
     if (r.endpoint !== '') {
       const named = this.index.endpoints(svc.name, svc.ns).byName.get(r.endpoint);
       for (const { a, s } of named ?? []) {
-        const target = `${endpointHostname(a, this.o.endpointPodNames)}.${svcName}`;
+        const target = `${this.hostname(a)}.${svcName}`;
         for (const p of s.ports) {
           if (portMatch(r.port, p.name, r.protocol, p.protocol)) entries.push({ host: a.ip, port: p.port, target, ttl });
         }
@@ -166,7 +175,7 @@ export class Backend {
     if (headless) {
       for (const s of this.index.slicesOf(svc.name, svc.ns)) {
         for (const a of s.addresses) {
-          const target = `${endpointHostname(a, this.o.endpointPodNames)}.${svcName}`;
+          const target = `${this.hostname(a)}.${svcName}`;
           for (const p of s.ports) {
             if (portMatch(r.port, p.name, r.protocol, p.protocol)) entries.push({ host: a.ip, port: p.port, target, ttl });
           }
@@ -196,7 +205,7 @@ export class Backend {
       if (limited && !this.namespaceExposed(sl.ns)) continue;
       for (const a of sl.addresses) {
         if (a.ip !== ip) continue;
-        entries.push({ host: `${endpointHostname(a, this.o.endpointPodNames)}.${sl.service}.${sl.ns}.svc.${zone}`, port: 0, target: '', ttl: this.o.ttl });
+        entries.push({ host: `${this.hostname(a)}.${sl.service}.${sl.ns}.svc.${zone}`, port: 0, target: '', ttl: this.o.ttl });
       }
     }
     return { entries, err: entries.length > 0 ? null : 'noitems' };
@@ -215,7 +224,7 @@ export class Backend {
         if (!svc) continue;
         const svcName = `${svc.name}.${svc.ns}.svc.${zone}`;
         if (isHeadless(svc)) {
-          for (const a of sl.addresses) out.push({ name: `${endpointHostname(a, this.o.endpointPodNames)}.${svcName}`, ip: a.ip });
+          for (const a of sl.addresses) out.push({ name: `${this.hostname(a)}.${svcName}`, ip: a.ip });
         } else {
           for (const cip of svc.clusterIPs) out.push({ name: svcName, ip: cip });
         }
