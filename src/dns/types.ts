@@ -31,14 +31,7 @@ export function typeName(t: number): string { return typeNames.get(t) ?? `TYPE${
 /** "NOERROR", "NXDOMAIN", ... or the number for an unnamed rcode. */
 export function rcodeName(r: number): string { return rcodeNames.get(r) ?? String(r); }
 export function className(c: number): string { return classNames.get(c) ?? `CLASS${c}`; }
-/** Parse "A", "aaaa", "TYPE65280" into a type number, or undefined. */
-export function typeFromName(s: string): number | undefined {
-  const up = s.toUpperCase();
-  const t = (Type as Record<string, number>)[up];
-  if (t !== undefined) return t;
-  const m = /^TYPE(\d{1,5})$/.exec(up);
-  return m ? Number(m[1]) : undefined;
-}
+/** Parse an rcode mnemonic ("NXDOMAIN", "servfail") into its number, or undefined. */
 export function rcodeFromName(s: string): number | undefined {
   return (Rcode as Record<string, number>)[s.toUpperCase()];
 }

@@ -40,8 +40,11 @@ const MONITORED = new Set<number>([
 /** The `type` label: the common types by name, everything else "other" (bounded cardinality). */
 export function typeLabel(t: number): string { return MONITORED.has(t) ? typeName(t) : 'other'; }
 
+/** What report() reads of a query: a Request, or the few fields the server has for a dropped one. */
+export type Reported = Pick<Request, 'protocol' | 'remoteAddress' | 'qtype' | 'do'> & { wire: { length: number } };
+
 /** Record one answered query, as CoreDNS's vars.Report. */
-export function report(server: string, zone: string, req: Request, rcode: string, plugin: string, size: number, seconds: number): void {
+export function report(server: string, zone: string, req: Reported, rcode: string, plugin: string, size: number, seconds: number): void {
   const m = dnsMetrics();
   const family = req.remoteAddress.includes(':') ? '2' : '1';
   const type = typeLabel(req.qtype);

@@ -79,9 +79,3 @@ export async function claimRoute(addr: string, path: string, route: Route): Prom
     }
   };
 }
-
-/** The port an HTTP listener actually bound (useful with port 0 in tests). */
-export function boundPort(addr: string): number | undefined {
-  const a = listeners.get(addr)?.server.address();
-  return a && typeof a === 'object' ? a.port : undefined;
-}
