@@ -5,7 +5,8 @@
  */
 import type { Request } from '../plugin/contract.ts';
 import { Type, typeName } from '../dns/types.ts';
-import { counter, gauge, histogram, TIME_BUCKETS } from './registry.ts';
+import { counter, gauge, registry, TIME_BUCKETS } from './registry.ts';
+import { registered, SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './series.ts';
 
 const SIZE_BUCKETS = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
 
@@ -13,17 +14,17 @@ let cached: ReturnType<typeof makeDnsMetrics> | undefined;
 export const dnsMetrics = () => (cached ??= makeDnsMetrics());
 
 const makeDnsMetrics = () => ({
-  requests: counter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.',
-    ['server', 'zone', 'view', 'proto', 'family', 'type']),
-  duration: histogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.',
-    ['server', 'zone', 'view', 'type'], TIME_BUCKETS),
-  requestSize: histogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.',
-    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS),
-  doRequests: counter('coredns_dns_do_requests_total', 'Counter of DNS requests with DO bit set per zone.', ['server', 'view', 'zone']),
-  responseSize: histogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.',
-    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS),
-  responses: counter('coredns_dns_responses_total', 'Counter of response status codes.',
-    ['server', 'zone', 'view', 'rcode', 'plugin']),
+  requests: registered(registry, () => new SeriesCounter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.',
+    ['server', 'zone', 'view', 'proto', 'family', 'type'])),
+  duration: registered(registry, () => new SeriesHistogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.',
+    ['server', 'zone', 'view', 'type'], TIME_BUCKETS)),
+  requestSize: registered(registry, () => new SeriesHistogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.',
+    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS)),
+  doRequests: registered(registry, () => new SeriesCounter('coredns_dns_do_requests_total', 'Counter of DNS requests with DO bit set per zone.', ['server', 'view', 'zone'])),
+  responseSize: registered(registry, () => new SeriesHistogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.',
+    ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS)),
+  responses: registered(registry, () => new SeriesCounter('coredns_dns_responses_total', 'Counter of response status codes.',
+    ['server', 'zone', 'view', 'rcode', 'plugin'])),
 });
 
 export const panics = () => counter('coredns_panics_total', 'A metrics that counts the number of panics.');
@@ -43,15 +44,38 @@ export function typeLabel(t: number): string { return MONITORED.has(t) ? typeNam
 /** What report() reads of a query: a Request, or the few fields the server has for a dropped one. */
 export type Reported = Pick<Request, 'protocol' | 'remoteAddress' | 'qtype' | 'do'> & { wire: { length: number } };
 
+/** The series one label combination of report() touches, looked up once per combination. */
+interface Row {
+  requests: CounterSeries; duration: HistogramSeries; responseSize: HistogramSeries; requestSize: HistogramSeries;
+  responses: CounterSeries; doRequests: CounterSeries;
+}
+const rows = new Map<string, Row>();
+
 /** Record one answered query, as CoreDNS's vars.Report. */
 export function report(server: string, zone: string, req: Reported, rcode: string, plugin: string, size: number, seconds: number): void {
-  const m = dnsMetrics();
+  const proto = req.protocol;
   const family = req.remoteAddress.includes(':') ? '2' : '1';
   const type = typeLabel(req.qtype);
-  if (req.do) m.doRequests.inc({ server, view: '', zone });
-  m.requests.inc({ server, zone, view: '', proto: req.protocol, family, type });
-  m.duration.observe({ server, zone, view: '', type }, seconds);
-  m.responseSize.observe({ server, zone, view: '', proto: req.protocol }, size);
-  m.requestSize.observe({ server, zone, view: '', proto: req.protocol }, req.wire.length);
-  m.responses.inc({ server, zone, view: '', rcode, plugin });
+  const key = `${server}\0${zone}\0${proto}\0${family}\0${type}\0${rcode}\0${plugin}`;
+  let row = rows.get(key);
+  if (!row) {
+    const m = dnsMetrics();
+    const view = '';
+    row = {
+      requests: m.requests.series(`${server}\0${zone}\0${proto}\0${family}\0${type}`, { server, zone, view, proto, family, type }),
+      duration: m.duration.series(`${server}\0${zone}\0${type}`, { server, zone, view, type }),
+      responseSize: m.responseSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
+      requestSize: m.requestSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
+      responses: m.responses.series(`${server}\0${zone}\0${rcode}\0${plugin}`, { server, zone, view, rcode, plugin }),
+      doRequests: m.doRequests.series(`${server}\0${zone}`, { server, view, zone }),
+    };
+    rows.set(key, row);
+  }
+  const m = dnsMetrics();
+  if (req.do) row.doRequests.value++;
+  row.requests.value++;
+  m.duration.observe(row.duration, seconds);
+  m.responseSize.observe(row.responseSize, size);
+  m.requestSize.observe(row.requestSize, req.wire.length);
+  row.responses.value++;
 }
