@@ -194,15 +194,9 @@ export class Forward implements Plugin {
 
   private async connect(proxy: Proxy, query: Buffer, proto: 'udp' | 'tcp', timeoutMs: number): Promise<Buffer> {
     const start = performance.now();
-    const m = forwardMetrics();
-    const to = proxy.label;
-    m.requests.inc({ to });
+    proxy.metrics.request();
     const ret = await proxy.exchange(query, proto, timeoutMs);
-    const rc = rcodeName(ret[3]! & 0x0f);
-    const secs = (performance.now() - start) / 1000;
-    m.duration.observe({ to, rcode: rc }, secs);
-    m.proxyDuration.observe({ proxy_name: 'forward', to, rcode: rc }, secs);
-    m.responses.inc({ rcode: rc, to });
+    proxy.metrics.answered(rcodeName(ret[3]! & 0x0f), (performance.now() - start) / 1000);
     return ret;
   }
 

@@ -6,7 +6,7 @@
  */
 import tls from 'node:tls';
 import type { UpstreamAddr } from './hosts.ts';
-import { forwardMetrics } from './metrics.ts';
+import { forwardMetrics, upstreamMetrics } from './metrics.ts';
 import { StreamTransport } from './stream.ts';
 import { UdpTransport } from './udp.ts';
 
@@ -29,17 +29,21 @@ export class Proxy {
   private probing = false;
   private hcTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** This upstream's per-query metrics (series held, see metrics.ts). */
+  readonly metrics: ReturnType<typeof upstreamMetrics>;
 
   constructor(addr: UpstreamAddr, opts: ProxyOptions) {
     this.addr = addr;
     this.opts = opts;
     this.udp = new UdpTransport(addr, opts.expireMs);
     this.stream = new StreamTransport(addr, addr.tls ? opts.tls ?? {} : undefined, opts.expireMs);
-    const m = forwardMetrics();
-    const label = addr.label;
-    this.udp.onConn = (reused) => (reused ? m.connHits : m.connMisses).inc({ proxy_name: 'forward', to: label, proto: 'udp' });
+    this.metrics = upstreamMetrics(addr.label);
+    const c = this.metrics.conn;
+    const [udpHit, udpMiss] = [c(true, 'udp'), c(false, 'udp')];
     const sproto = addr.tls ? 'tcp-tls' : 'tcp';
-    this.stream.onConn = (reused) => (reused ? m.connHits : m.connMisses).inc({ proxy_name: 'forward', to: label, proto: sproto });
+    const [streamHit, streamMiss] = [c(true, sproto), c(false, sproto)];
+    this.udp.onConn = (reused) => { (reused ? udpHit : udpMiss).value++; };
+    this.stream.onConn = (reused) => { (reused ? streamHit : streamMiss).value++; };
   }
 
   get label(): string { return this.addr.label; }
