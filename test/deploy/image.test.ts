@@ -93,7 +93,7 @@ describe('the server runs from the image layout', () => {
     upstream = await Upstream.start();
     upstream.add({ name: 'www.example.org', type: 'A', ttl: 300, data: '192.0.2.80' });
     for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
-    const corefile = corefileOf('kubernetes/configmap.yaml')
+    const corefile = corefileOf('kubernetes/components/corefile/configmap.yaml')
       .replace(/^\.:53 \{/m, `.:${ports.dns} {`)
       .replace(/^(\s+)health \{/m, `$1health 127.0.0.1:${ports.health} {`)
       .replace(/lameduck 5s/, 'lameduck 0s')

