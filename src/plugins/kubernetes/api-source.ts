@@ -9,6 +9,7 @@ import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, t
 import type { Logger } from '../../plugin/contract.ts';
 import type { Feed } from './feed.ts';
 import { Reflector, type ListFn, type ReflectorHandlers } from './reflector.ts';
+import { restClientMetrics } from './rest-metrics.ts';
 import {
   Kind, keyOf, toNamespace, toPod, toService, toSlice,
   type ApiEndpointSlice, type ApiNamespace, type ApiPod, type ApiService, type Rec,
@@ -24,6 +25,7 @@ export class ApiSource {
 
   constructor(o: KubernetesOptions, kc: KubeConfig, feed: Feed, log: Logger) {
     const list = rawLister(kc);
+    const metrics = restClientMetrics(kc.getCurrentCluster()?.server ?? '');
     const only = o.namespaces.size === 1 ? [...o.namespaces][0]! : undefined;
     const keep = (ns: string | undefined) => o.namespaces.size === 0 || o.namespaces.has(ns ?? '');
     const labels = o.labels?.text;
@@ -61,7 +63,7 @@ export class ApiSource {
     };
 
     const add = (kind: string, path: string, list: ListFn, h: ReflectorHandlers, labelSelector?: string, fieldSelector?: string) => {
-      this.reflectors.push(new Reflector({ kind, path, list, labelSelector, fieldSelector, kc, log, handlers: h }));
+      this.reflectors.push(new Reflector({ kind, path, list, labelSelector, fieldSelector, kc, log, handlers: h, metrics }));
     };
 
     const at = (group: string, resource: string) => (only ? `${group}/namespaces/${only}/${resource}` : `${group}/${resource}`);

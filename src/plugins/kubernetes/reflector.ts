@@ -12,8 +12,10 @@
  *   (25 ms doubling to 300 ms, with jitter), so recovery is well under a second once the API is back,
  *   while the last known data keeps being served.
  */
+import { performance } from 'node:perf_hooks';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../plugin/contract.ts';
+import type { RestClientRecorder } from './rest-metrics.ts';
 
 export interface ListPage { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string } }
 export type ListFn = (opts: { limit: number; _continue?: string; labelSelector?: string; fieldSelector?: string }) => Promise<ListPage>;
@@ -41,6 +43,8 @@ export interface ReflectorOptions {
   kc: KubeConfig;
   log: Logger;
   handlers: ReflectorHandlers;
+  /** CoreDNS's rest_client metrics for every list and watch request (rest-metrics.ts). */
+  metrics?: RestClientRecorder;
 }
 
 const PAGE = 500;
@@ -75,6 +79,8 @@ export class Reflector {
   private failingSince = 0;
   private lastLog = 0;
   private running: Promise<void> | undefined;
+  /** Back-off slept since the last request went out: the next request was held back that long. */
+  private held = 0;
   /** Completed lists and watch (re)connections, for tests and logs. */
   readonly stats = { lists: 0, watches: 0, errors: 0, gone: 0 };
 
@@ -101,7 +107,7 @@ export class Reflector {
         const events = await this.watchOnce();
         if (events === 0 && Date.now() - started < 1_000) {
           // closed at once with nothing said: do not spin
-          await this.sleep(this.backoff);
+          await this.hold(this.backoff);
           this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
         }
       } catch (e) {
@@ -112,7 +118,7 @@ export class Reflector {
           continue;
         }
         this.failed(e);
-        await this.sleep(this.backoff * (0.8 + Math.random() * 0.4));
+        await this.hold(this.backoff * (0.8 + Math.random() * 0.4));
         this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
       }
     }
@@ -123,7 +129,7 @@ export class Reflector {
     let rv = '';
     this.o.handlers.begin();
     do {
-      const page = await this.o.list({ limit: PAGE, _continue: cont, labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector });
+      const page = await this.timed(() => this.o.list({ limit: PAGE, _continue: cont, labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector }));
       if (this.stopped) return;
       this.o.handlers.page(page.items);
       cont = page.metadata?._continue || undefined;
@@ -141,6 +147,8 @@ export class Reflector {
       let gone = false;
       let events = 0;
       let finished = false;
+      // The request is over once the response headers are in (then) or it failed (done first).
+      const answered = this.requestStarted();
       const params: Record<string, string | boolean | undefined> = {
         resourceVersion: this.rv, allowWatchBookmarks: true,
         labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector,
@@ -161,6 +169,7 @@ export class Reflector {
         if (rv) this.rv = rv;
       };
       const done = (err: unknown) => {
+        answered(err ? statusOf(err) : 200);
         finished = true;
         this.abort = undefined;
         if (gone) reject(new Gone('resource version expired'));
@@ -169,12 +178,48 @@ export class Reflector {
       };
       this.watcher.watch(this.o.path, params, onEvent, done).then((ctl) => {
         if (finished) return;               // refused with a status: done() has the error
+        answered(200);
         this.abort = ctl;
         this.stats.watches++;
         this.recovered();
         if (this.stopped) ctl.abort();
       }, reject);
     });
+  }
+
+  /** Start of one request: report the time it was held back; the result reports its status once. */
+  private requestStarted(): (code: number | undefined) => void {
+    const m = this.o.metrics;
+    if (!m) return () => {};
+    m.held('GET', this.held / 1000);
+    this.held = 0;
+    const t0 = performance.now();
+    let reported = false;
+    return (code) => {
+      if (reported) return;
+      reported = true;
+      m.request('GET', code, (performance.now() - t0) / 1000);
+    };
+  }
+
+  /** One list request, measured: 200 once its body is in, else the status it failed with. */
+  private async timed<T>(send: () => Promise<T>): Promise<T> {
+    const answered = this.requestStarted();
+    try {
+      const r = await send();
+      answered(200);
+      return r;
+    } catch (e) {
+      answered(statusOf(e));
+      throw e;
+    }
+  }
+
+  /** Back off before the next request, and remember it was held back that long. */
+  private async hold(ms: number): Promise<void> {
+    const t0 = performance.now();
+    await this.sleep(ms);
+    this.held += performance.now() - t0;
   }
 
   private failed(e: unknown): void {

@@ -3,18 +3,16 @@
  * plugin/metrics), and records CoreDNS's per-query DNS metrics for its server block. With
  * several workers the scrape merges every worker's counters (prom-client's aggregator).
  */
-import { collectDefaultMetrics } from 'prom-client';
 import type { PluginDefinition } from '../../plugin/contract.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, oncePerBlock } from '../../plugin/args.ts';
 import { registry } from '../../metrics/registry.ts';
+import { collectProcessMetrics } from '../../metrics/process.ts';
 import { report } from '../../metrics/dns.ts';
 import { rcodeName } from '../../dns/types.ts';
 import { claimRoute, splitHostPort } from '../../server/http.ts';
 import { SHARED } from '../../server/shared.ts';
 import { performance } from 'node:perf_hooks';
-
-let defaultMetricsOn = false;
 
 export const definition: PluginDefinition = {
   name: 'prometheus',
@@ -39,7 +37,7 @@ export const definition: PluginDefinition = {
       name: 'prometheus',
       async start() {
         if (ctx.role === 'data') return;
-        if (!defaultMetricsOn) { defaultMetricsOn = true; collectDefaultMetrics({ register: registry }); }
+        collectProcessMetrics(registry);
         release = await claimRoute(addr, '/metrics', (_req, res) => {
           const collect = ctx.shared.get(SHARED.metrics) as (() => Promise<{ text: string; contentType: string }>) | undefined;
           const p = collect ? collect() : registry.metrics().then((text) => ({ text, contentType: registry.contentType }));
