@@ -2,7 +2,8 @@
  * Every metric named by the alerts (deploy/monitoring/prometheusrule.yaml) and the dashboard
  * (deploy/monitoring/grafana-dashboard.json) exists in a real scrape of /metrics from a running
  * clusterdns that has served queries through every plugin those metrics come from: hosts,
- * kubernetes (from deploy/examples manifests), cache, forward (to a loopback upstream), reload.
+ * kubernetes (from the fake API server of test/support, so its API client metrics count real
+ * requests), cache, forward (to a loopback upstream), reload.
  *
  * A metric "exists" when the scrape declares its family (# TYPE). Those the traffic below must
  * drive also have to carry samples. Failure-only metrics (panics, reload failures, health-check
@@ -18,6 +19,7 @@ import { familyOf, grafanaToPromql, metricNames } from './promql.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
 import { Upstream } from '../support/upstream.ts';
+import { FakeApiServer, namespace, service } from '../support/fake-apiserver.ts';
 import type { TestServer } from '../support/server.ts';
 
 /** Series Prometheus makes itself for every target; no exporter exposes them. */
@@ -75,6 +77,7 @@ describe('PromQL parsing (the extractor can fail)', () => {
 
 describe('every metric the alerts and the dashboard use is in a real scrape', () => {
   let upstream: Upstream;
+  let api: FakeApiServer;
   let srv: TestServer;
   let metricsPort: number;
   let scrape = '';
@@ -82,6 +85,9 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
   beforeAll(async () => {
     requirePlugins(['errors', 'hosts', 'kubernetes', 'cache', 'forward', 'prometheus', 'reload'], 'the metrics-in-rules test');
     const { startTestServer } = await import('../support/server.ts');
+    api = await FakeApiServer.start();
+    api.upsert('namespaces', namespace('default'));
+    api.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] }));
     upstream = await Upstream.start();
     upstream.add({ name: 'www.example.org', type: 'A', ttl: 300, data: '192.0.2.80' });
     metricsPort = await freePort();
@@ -93,7 +99,7 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
         fallthrough
     }
     kubernetes cluster.local in-addr.arpa ip6.arpa {
-        manifests ${join(ROOT, 'deploy/examples/cluster')}
+        endpoint ${api.url}
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
     }
@@ -104,6 +110,7 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
 }
 `;
     srv = await startTestServer(corefile(''));
+    await api.waitForWatches(3);
     const port = srv.port;
     const answers = [
       await query(port, 'static.example', 'A'),                                // hosts
@@ -129,6 +136,7 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
   afterAll(async () => {
     await srv?.stop();
     await upstream?.close();
+    await api?.close();
   });
 
   it('declares every referenced metric family, with samples for those this traffic drives', () => {
@@ -154,5 +162,7 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
     expect(line(/^coredns_forward_requests_total\{.*to="127\.0\.0\.1:\d+".*\} [1-9]/)).toBeDefined();
     expect(line(/^coredns_hosts_entries(\{.*\})? [1-9]/)).toBeDefined();
     expect(line(/^coredns_reload_failed_total(\{.*\})? [1-9]/)).toBeDefined();
+    expect(line(new RegExp(`^coredns_kubernetes_rest_client_requests_total\\{.*code="200".*host="127\\.0\\.0\\.1:${api.port}".*\\} [1-9]`))).toBeDefined();
+    expect(line(/^process_start_time_seconds [1-9]/)).toBeDefined();
   });
 });
