@@ -8,6 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Upstream } from '../support/upstream.ts';
 import { query, resolver } from '../support/dns-client.ts';
 import { defaultWorkers } from '../../src/server/sizing.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { quickStartBlocks, quickStartCommands, runReadmeCommand } from './readme-commands.ts';
 
 const PORT = 1053;
 let child: ChildProcess;
@@ -78,4 +81,31 @@ describe('npm start (Corefile.example)', () => {
     expect(metrics).toMatch(/coredns_dns_requests_total\{[^}]*zone="\."/);
     expect(metrics).toContain('coredns_hosts_entries');
   });
+});
+
+describe('the README\'s quick start, as written, against npm start', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const commands = quickStartCommands(root);
+
+  it('is the server npm start runs (Corefile.example on port 1053), and says how to choose the upstream', () => {
+    const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toContain('-conf Corefile.example');
+    expect(start).toContain('-dns.port 1053');
+    expect(quickStartBlocks(root).flat()).toContain('npm start     # serves Corefile.example on 127.0.0.1:1053 — no cluster and no internet needed');
+    expect(readFileSync(`${root}Corefile.example`, 'utf8')).toContain('forward . {$CLUSTERDNS_UPSTREAM:');
+    const upstreamLine = quickStartBlocks(root).flat().find((l) => l.includes('CLUSTERDNS_UPSTREAM='));
+    expect(upstreamLine, 'the quick start shows how to set CLUSTERDNS_UPSTREAM').toMatch(/^CLUSTERDNS_UPSTREAM=127\.0\.0\.1:\d+ npm start$/);
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const c of commands) {
+    it(c.command, () => {
+      const before = upstream.queries.length;
+      const r = runReadmeCommand(c, root);
+      expect(r.status, r.output).toBe(0);
+      expect(r.missing, `README.md says: ${c.line}\nit printed:\n${r.output}`).toEqual([]);
+      // answered here: nothing went to the upstream (with the default, that is the machine's resolver)
+      expect(upstream.queries.slice(before).map((q) => q.name), 'forwarded to the upstream').toEqual([]);
+    });
+  }
 });
