@@ -3,8 +3,10 @@
  *
  * It speaks the wire format with its own tiny encoder (independent of src/dns), answers from a
  * table of records, and can be told to misbehave: stay silent, answer SERVFAIL (or any rcode),
- * truncate over UDP, answer slowly, answer with a wrong id. Every query is recorded with the
- * protocol it came over, so tests can count and inspect what forward sent.
+ * truncate over UDP, answer slowly, answer with a wrong id, answer with bytes that do not decode,
+ * never answer some names, answer a TCP connection's queries strictly in order (as miekg/dns
+ * servers do). Every query is recorded with the protocol it came over, so tests can count and
+ * inspect what forward sent.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -36,6 +38,15 @@ export interface Behaviour {
   wrongId?: boolean;
   /** Close TCP connections right after answering one query. */
   closeTcpAfterAnswer?: boolean;
+  /**
+   * Answer with the query's id and question but a body that does not decode: 'pointer-loop' (an
+   * answer whose owner name is a compression pointer to itself) or 'junk' (random bytes after the question).
+   */
+  malformed?: 'pointer-loop' | 'junk';
+  /** Never answer queries for these names (absolute or not, case-insensitive). */
+  hang?: string[];
+  /** Over TCP, handle one query of a connection at a time, in order: an unanswered one holds those behind it. */
+  tcpInOrder?: boolean;
 }
 
 const TYPES: Record<UpstreamRecord['type'], number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28 };
@@ -112,21 +123,35 @@ export class Upstream {
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => {});
     let pending = Buffer.alloc(0);
+    const queue: Buffer[] = [];
+    let busy = false;
+    const handle = (msg: Buffer, done: () => void) => {
+      this.onQuery(msg, 'tcp', s.remotePort ?? 0, (out) => {
+        if (s.destroyed) return;
+        const frame = Buffer.alloc(2 + out.length);
+        frame.writeUInt16BE(out.length, 0);
+        out.copy(frame, 2);
+        s.write(frame);
+        if (this.behaviour.closeTcpAfterAnswer) s.end();
+        done();
+      });
+    };
+    const nextInOrder = () => {
+      const msg = queue.shift();
+      if (!msg) { busy = false; return; }
+      busy = true;
+      handle(msg, nextInOrder);
+    };
     s.on('data', (chunk) => {
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 2) {
         const len = pending.readUInt16BE(0);
         if (pending.length < 2 + len) break;
-        const msg = pending.subarray(2, 2 + len);
+        const msg = Buffer.from(pending.subarray(2, 2 + len));
         pending = pending.subarray(2 + len);
-        this.onQuery(Buffer.from(msg), 'tcp', s.remotePort ?? 0, (out) => {
-          if (s.destroyed) return;
-          const frame = Buffer.alloc(2 + out.length);
-          frame.writeUInt16BE(out.length, 0);
-          out.copy(frame, 2);
-          s.write(frame);
-          if (this.behaviour.closeTcpAfterAnswer) s.end();
-        });
+        if (!this.behaviour.tcpInOrder) { handle(msg, () => {}); continue; }
+        queue.push(msg);
+        if (!busy) nextInOrder();
       }
     });
   }
@@ -140,7 +165,8 @@ export class Upstream {
     });
     const b = this.behaviour;
     if (b.silent) return;
-    let out = this.answer(q, buf);
+    if (b.hang?.some((n) => abs(n).toLowerCase() === q.name.toLowerCase())) return;
+    let out = b.malformed ? malformedAnswer(q, buf, b.malformed) : this.answer(q, buf);
     const limit = q.udpSize > 512 ? q.udpSize : 512;
     if (protocol === 'udp' && b.truncateUdpOver !== undefined && out.length > b.truncateUdpOver) {
       out = truncated(out, q);
@@ -215,6 +241,25 @@ function parseQuery(buf: Buffer): ParsedQuery {
     off += 11 + buf.readUInt16BE(off + 9);
   }
   return { id, opcode, rd, cd, name: labels.length ? labels.join('.') + '.' : '.', type, qclass, questionEnd, udpSize, do: dobit };
+}
+
+/** The query's header and question as a response, then an answer section that does not decode. */
+function malformedAnswer(q: ParsedQuery, query: Buffer, how: 'pointer-loop' | 'junk'): Buffer {
+  const head = Buffer.from(query.subarray(0, q.questionEnd));
+  head[2] = 0x80 | (head[2]! & 0x79);   // QR, opcode and RD kept
+  head[3] = 0x80;                        // RA, NOERROR
+  head.writeUInt16BE(1, 6); head.writeUInt16BE(0, 8); head.writeUInt16BE(0, 10);
+  if (how === 'junk') {
+    const junk = Buffer.alloc(40);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 73 + 0xc1) & 0xff;
+    return Buffer.concat([head, junk]);
+  }
+  // An answer whose owner name is a pointer to itself, then type A, class IN, TTL, rdlength 4, an address.
+  const rr = Buffer.alloc(2 + 10 + 4);
+  rr.writeUInt16BE(0xc000 | head.length, 0);
+  rr.writeUInt16BE(1, 2); rr.writeUInt16BE(1, 4); rr.writeUInt32BE(60, 6); rr.writeUInt16BE(4, 10);
+  rr.set([192, 0, 2, 1], 12);
+  return Buffer.concat([head, rr]);
 }
 
 function truncated(full: Buffer, q: ParsedQuery): Buffer {

@@ -14,7 +14,7 @@ import { goDuration } from '../../server/log.ts';
 
 export { goDuration };
 
-interface Consolidate { ms: number; re: RegExp; level: 'warning' | 'error' | 'info' | 'debug'; count: number; timer?: NodeJS.Timeout }
+interface Consolidate { ms: number; re: RegExp; pattern: string; level: 'warning' | 'error' | 'info' | 'debug'; count: number; timer?: NodeJS.Timeout }
 
 export const definition: PluginDefinition = {
   name: 'errors',
@@ -29,7 +29,7 @@ export const definition: PluginDefinition = {
       try { re = new RegExp(opt.args[1]!); } catch { throw CorefileError.at(opt, `errors: invalid regular expression ${opt.args[1]}`); }
       const level = (opt.args[2] ?? 'error').replace(/^warn$/, 'warning');
       if (!['warning', 'error', 'info', 'debug'].includes(level)) throw CorefileError.at(opt, `errors: unknown log level "${opt.args[2]}" — use warning, error, info or debug`);
-      rules.push({ ms: parseDuration(opt, opt.args[0]!), re, level: level as Consolidate['level'], count: 0 });
+      rules.push({ ms: parseDuration(opt, opt.args[0]!), re, pattern: opt.args[1]!, level: level as Consolidate['level'], count: 0 });
     }
     const log = ctx.log;
     const emit = (req: Request, res: Message) => {
@@ -59,5 +59,6 @@ export const definition: PluginDefinition = {
 function flush(log: Logger, r: Consolidate): void {
   const n = r.count;
   r.count = 0;
-  log[r.level](`${n} errors like '${r.re.source}' occurred in last ${goDuration(r.ms)}`);
+  // The pattern as written (RegExp.source would print `/` as `\/`).
+  log[r.level](`${n} errors like '${r.pattern}' occurred in last ${goDuration(r.ms)}`);
 }

@@ -12,6 +12,7 @@ import { isSubdomain } from '../../dns/name.ts';
 import type { Message } from '../../dns/types.ts';
 import { Rcode, rcodeName } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, Request } from '../../plugin/contract.ts';
+import { reportError } from '../../plugin/errors.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { forwardMetrics } from './metrics.ts';
 import { makePolicy, type Policy } from './policy.ts';
@@ -24,6 +25,9 @@ export interface Timeouts {
   readMs: number;      // per exchange (2s)
   hcTimeoutMs: number; // per health check (1s)
 }
+
+/** What one exchange brought back: the bytes, decoded unless it is a truncated UDP answer. */
+interface Answer { wire: Buffer; msg: Message | undefined }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { overallMs: 5000, readMs: 2000, hcTimeoutMs: 1000 };
 
@@ -48,7 +52,7 @@ export class Forward implements Plugin {
     this.timeouts = timeouts;
     this.policy = makePolicy(cfg.policy);
     this.proxyOpts = {
-      expireMs: cfg.expireMs,
+      expireMs: cfg.expireMs, maxIdleConns: cfg.maxIdleConns,
       tls: cfg.tls || cfg.tlsServerName ? { ...cfg.tls, ...(cfg.tlsServerName ? { servername: cfg.tlsServerName } : {}) } : undefined,
       hcIntervalMs: cfg.hcIntervalMs, hcTimeoutMs: timeouts.hcTimeoutMs,
       hcRecursionDesired: cfg.hcRecursionDesired, hcDomain: cfg.hcDomain, hcTcp: cfg.forceTcp,
@@ -113,6 +117,7 @@ export class Forward implements Plugin {
     if (max > 0) {
       if (this.concurrent >= max) {
         forwardMetrics().maxConcurrentRejects.inc();
+        reportError(req, new Error(`concurrent queries exceeded maximum ${max}`));
         return replyTo(req.msg, Rcode.REFUSED);
       }
       this.concurrent++;
@@ -141,7 +146,7 @@ export class Forward implements Plugin {
         proxy = proxies[Math.floor(Math.random() * proxies.length)]!;
       }
       let proto: 'udp' | 'tcp' = cfg.forceTcp ? 'tcp' : cfg.preferUdp ? 'udp' : req.protocol;
-      let ret: Buffer | undefined;
+      let ret: Answer | undefined;
       let err: unknown;
       for (let retry = 0; retry < 3; retry++) {
         const left = deadline - performance.now();
@@ -155,26 +160,24 @@ export class Forward implements Plugin {
           if (e instanceof UpstreamError && e.kind === 'closed') continue; // reused connection closed by the peer
         }
         // A truncated answer over UDP: ask again over TCP for the whole answer.
-        if (ret && proto === 'udp' && isTruncated(ret)) { proto = 'tcp'; continue; }
+        if (ret && !ret.msg) { proto = 'tcp'; continue; }
         break;
       }
-      if (err !== undefined || !ret) {
-        lastErr = err;
+      // A failed exchange — timeout, network error, or an answer that does not decode — moves on to
+      // the next upstream and starts health checks, as in CoreDNS.
+      if (err !== undefined || !ret?.msg) {
+        lastErr = err ?? lastErr;
         if (cfg.maxFails !== 0) proxy.healthcheck();
-        // Errors that come back at once (connection refused): two rounds over every upstream are enough;
-        // spinning on them until the deadline would only burn CPU (CoreDNS does spin here).
+        // Errors that come back at once (connection refused, no route, a garbled answer): two rounds
+        // over every upstream are enough; spinning on them until the deadline would only multiply
+        // traffic (CoreDNS does spin here).
         if (!(err instanceof UpstreamError && err.kind === 'timeout') && ++fastFails >= 2 * proxies.length) break;
         if (cfg.maxConnectAttempts > 0 && ++attempts >= cfg.maxConnectAttempts) break;
         if (fails < proxies.length) continue;
         break;
       }
-      let res: Message;
-      try {
-        res = decode(ret);
-      } catch (e) {
-        lastErr = e;
-        continue; // a garbled answer: as an error, try the next upstream
-      }
+      const res = ret.msg;
+      const wire = ret.wire;
       tried++;
       if (cfg.failover.includes(res.rcode) && tried < proxies.length) {
         last = res;
@@ -185,19 +188,33 @@ export class Forward implements Plugin {
         && this.nextIsForward()) {
         return next(req);
       }
-      return relay(res, ret, req);
+      return relay(res, wire, req);
     }
     if (last) return relay(last, undefined, req);
-    if (lastErr !== undefined) this.log.debug(`${req.qname} ${req.qtype}: ${(lastErr as Error).message ?? String(lastErr)}`);
+    // As CoreDNS's forward returns (SERVFAIL, err): the errors plugin logs it.
+    reportError(req, lastErr instanceof Error ? lastErr : new Error(lastErr === undefined ? 'no healthy proxies' : String(lastErr)));
     return replyTo(req.msg, Rcode.SERVFAIL);
   }
 
-  private async connect(proxy: Proxy, query: Buffer, proto: 'udp' | 'tcp', timeoutMs: number): Promise<Buffer> {
+  /**
+   * One exchange with one upstream. The answer is decoded here: one that does not decode is a failed
+   * exchange (kind 'malformed'), not an answer, and is not counted in the response metrics. A
+   * truncated UDP answer comes back undecoded (`msg` undefined): it is asked again over TCP.
+   */
+  private async connect(proxy: Proxy, query: Buffer, proto: 'udp' | 'tcp', timeoutMs: number): Promise<Answer> {
     const start = performance.now();
     proxy.metrics.request();
-    const ret = await proxy.exchange(query, proto, timeoutMs);
-    proxy.metrics.answered(rcodeName(ret[3]! & 0x0f), (performance.now() - start) / 1000);
-    return ret;
+    const wire = await proxy.exchange(query, proto, timeoutMs);
+    let msg: Message | undefined;
+    if (!(proto === 'udp' && !proxy.addr.tls && isTruncated(wire))) {
+      try {
+        msg = decode(wire);
+      } catch (e) {
+        throw new UpstreamError('malformed', `dns: ${(e as Error).message}`);
+      }
+    }
+    proxy.metrics.answered(rcodeName(wire[3]! & 0x0f), (performance.now() - start) / 1000);
+    return { wire, msg };
   }
 
   close(): void {

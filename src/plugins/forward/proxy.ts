@@ -5,6 +5,7 @@
  * fail, a good one resets the count. The upstream is down when fails > max_fails.
  */
 import tls from 'node:tls';
+import { decode } from '../../dns/codec.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { forwardMetrics, upstreamMetrics } from './metrics.ts';
 import { StreamTransport } from './stream.ts';
@@ -12,6 +13,7 @@ import { UdpTransport } from './udp.ts';
 
 export interface ProxyOptions {
   expireMs: number;
+  maxIdleConns: number;            // idle TCP/TLS connections kept per upstream (0: no limit)
   tls?: tls.ConnectionOptions;     // for tls:// upstreams
   hcIntervalMs: number;
   hcTimeoutMs: number;
@@ -36,7 +38,7 @@ export class Proxy {
     this.addr = addr;
     this.opts = opts;
     this.udp = new UdpTransport(addr, opts.expireMs);
-    this.stream = new StreamTransport(addr, addr.tls ? opts.tls ?? {} : undefined, opts.expireMs);
+    this.stream = new StreamTransport(addr, addr.tls ? opts.tls ?? {} : undefined, opts.expireMs, opts.maxIdleConns);
     this.metrics = upstreamMetrics(addr.label);
     const c = this.metrics.conn;
     const [udpHit, udpMiss] = [c(true, 'udp'), c(false, 'udp')];
@@ -60,7 +62,7 @@ export class Proxy {
   healthcheck(): void {
     if (this.probing || this.stopped) return;
     this.probing = true;
-    void this.probe();
+    this.probe().catch(() => { this.probing = false; }); // probe() does not throw; never let a rejection end the thread
   }
 
   private async probe(): Promise<void> {
@@ -76,11 +78,17 @@ export class Proxy {
     const m = forwardMetrics();
     m.hcFailures.inc({ to: this.label });
     m.proxyHcFailures.inc({ proxy_name: 'forward', to: this.label });
-    this.hcTimer = setTimeout(() => { this.hcTimer = undefined; void this.probe(); }, this.opts.hcIntervalMs);
+    this.hcTimer = setTimeout(() => {
+      this.hcTimer = undefined;
+      this.probe().catch(() => { this.probing = false; });
+    }, this.opts.hcIntervalMs);
     this.hcTimer.unref();
   }
 
-  /** One health check: any answer with a DNS header counts as healthy; timeouts and I/O errors do not. */
+  /**
+   * One health check: any answer that decodes counts as healthy, whatever its rcode; timeouts, I/O
+   * errors and answers that do not decode do not (as miekg/dns's Exchange in CoreDNS).
+   */
   async check(): Promise<boolean> {
     const q = healthQuery(this.opts.hcDomain, this.opts.hcRecursionDesired);
     // A fresh transport per check, as miekg/dns's Client.Exchange does, so a check never rides on a
@@ -90,7 +98,7 @@ export class Proxy {
       ? new StreamTransport(this.addr, this.addr.tls ? this.opts.tls ?? {} : undefined, this.opts.expireMs)
       : new UdpTransport(this.addr, this.opts.expireMs);
     try {
-      await t.exchange(q, this.opts.hcTimeoutMs);
+      decode(await t.exchange(q, this.opts.hcTimeoutMs));
       return true;
     } catch {
       return false;

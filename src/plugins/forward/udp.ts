@@ -6,7 +6,7 @@
  */
 import dgram from 'node:dgram';
 import type { UpstreamAddr } from './hosts.ts';
-import { questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
+import { errnoText, hostPort, opError, questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
 
 const SOCKETS = 4;            // live sockets per upstream
 const QUERIES_PER_SOCKET = 2048;
@@ -21,26 +21,65 @@ class UdpConn {
   retired = false;
   private connected = false;
   private queue: [Buffer, number][] = [];
+  private readonly remote: string;
+  private local = '';
+  private sockClosed = false;
+  /** Why this socket cannot be used (set when connect failed). */
+  private dead: UpstreamError | undefined;
 
   constructor(addr: UpstreamAddr) {
+    this.remote = hostPort(addr.host, addr.port);
     this.sock = dgram.createSocket({ type: addr.host.includes(':') ? 'udp6' : 'udp4' });
     this.sock.on('message', (msg) => this.onMessage(msg));
-    this.sock.on('error', (e) => this.fail(new UpstreamError('network', `udp ${addr.label}: ${e.message}`)));
-    this.sock.connect(addr.port, addr.host, () => {
-      this.connected = true;
-      for (const [b, id] of this.queue) this.send(b, id);
-      this.queue = [];
-    });
+    // On a connected socket the kernel reports an ICMP "port unreachable" as ECONNREFUSED on the next read.
+    this.sock.on('error', (e) => this.fail(new UpstreamError('network', opError('read', 'udp', this.local, this.remote, `read: ${errnoText(e)}`))));
+    try {
+      this.sock.connect(addr.port, addr.host, (err?: Error) => this.onConnect(err));
+    } catch (e) {
+      this.failSoon(e);
+    }
+  }
+
+  /**
+   * A failed connect (no route to the upstream, an address family the host does not have) fails
+   * every query queued on this socket like a refused one: the caller counts it and moves on.
+   */
+  private onConnect(err: Error | undefined): void {
+    if (this.closed) return;
+    if (err) { this.failSoon(err); return; }
+    this.connected = true;
+    try {
+      const a = this.sock.address();
+      this.local = hostPort(a.address, a.port);
+    } catch { /* closed meanwhile */ }
+    const queued = this.queue;
+    this.queue = [];
+    for (const [b, id] of queued) this.send(b, id);
+  }
+
+  private failSoon(err: unknown): void {
+    const e = new UpstreamError('network', opError('dial', 'udp', '', this.remote, `connect: ${errnoText(err)}`));
+    // Queries may still be added in this tick (the caller awaits after exchange()): reject them too.
+    this.closed = true;
+    this.dead = e;
+    queueMicrotask(() => this.fail(e));
   }
 
   private send(out: Buffer, id: number): void {
     if (!this.connected) { this.queue.push([out, id]); return; }
-    this.sock.send(out, (err) => {
-      if (err) {
-        const p = this.pending.get(id);
-        if (p) { this.pending.delete(id); clearTimeout(p.timer); p.reject(new UpstreamError('network', err.message)); }
+    const failed = (err: unknown) => {
+      const p = this.pending.get(id);
+      if (p) {
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new UpstreamError('network', opError('write', 'udp', this.local, this.remote, `write: ${errnoText(err)}`)));
       }
-    });
+    };
+    try {
+      this.sock.send(out, (err) => { if (err) failed(err); });
+    } catch (e) {
+      failed(e); // the socket was closed under us: this query fails, the next one gets a new socket
+    }
   }
 
   private onMessage(msg: Buffer): void {
@@ -57,6 +96,8 @@ class UdpConn {
   exchange(query: Uint8Array, timeoutMs: number): Promise<Buffer> {
     const qEnd = questionEnd(query);
     if (qEnd < 0) return Promise.reject(new UpstreamError('network', 'malformed query'));
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.closed) return Promise.reject(new UpstreamError('network', opError('write', 'udp', this.local, this.remote, 'use of closed network connection')));
     let id = randomId();
     for (let i = 0; this.pending.has(id) && i < 16; i++) id = randomId();
     const out = withId(query, id);
@@ -65,7 +106,7 @@ class UdpConn {
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new UpstreamError('timeout', 'i/o timeout'));
+        reject(new UpstreamError('timeout', opError('read', 'udp', this.local, this.remote, 'i/o timeout')));
         if (this.retired && this.pending.size === 0) this.close();
       }, timeoutMs);
       this.pending.set(id, { query: out, qEnd, resolve, reject, timer });
@@ -76,12 +117,14 @@ class UdpConn {
   fail(e: Error): void {
     for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(e); }
     this.pending.clear();
+    this.queue = [];
     this.close();
   }
 
   close(): void {
-    if (this.closed) return;
     this.closed = true;
+    if (this.sockClosed) return;
+    this.sockClosed = true;
     try { this.sock.close(); } catch { /* already closed */ }
   }
 }

@@ -93,12 +93,14 @@ describe('forward', () => {
     expect(u.seen('big.example.').map((q) => q.protocol)).toEqual(['udp', 'tcp']);
   });
 
-  test('TCP connections are reused (pipelined) and a connection closed by the peer is retried', async () => {
+  test('TCP connections carry one query at a time, are reused, and one closed by the peer is retried', async () => {
     const u = await upstream();
     const f = forward(`forward . ${u.address} {\n force_tcp\n}`);
     const rs = await Promise.all([1, 2, 3].map(() => f.serve(makeReq('a.example.', Type.A), nextNx)));
     expect(rs.every((r) => r.rcode === Rcode.NOERROR)).toBe(true);
-    expect(new Set(u.queries.map((q) => q.remotePort)).size).toBe(1);
+    expect(new Set(u.queries.map((q) => q.remotePort)).size).toBe(3); // three at once: three connections
+    for (let i = 0; i < 3; i++) expect((await f.serve(makeReq('a.example.', Type.A), nextNx)).rcode).toBe(Rcode.NOERROR);
+    expect(new Set(u.queries.map((q) => q.remotePort)).size).toBe(3); // one after the other: reused
     u.behaviour.closeTcpAfterAnswer = true;
     await f.serve(makeReq('a.example.', Type.A), nextNx);
     await sleep(50);
