@@ -132,7 +132,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         default: w.emit(`x:${m.t}`, m);
       }
     });
-    w.on('error', (e) => { log.error(`worker: ${e.stack ?? e.message}`); reject(e); });
+    // An uncaught exception ended the thread: a panic nothing recovered, so count it as CoreDNS
+    // counts panics (the CoreDNSPanics alert watches coredns_panics_total), then log it.
+    w.on('error', (e) => { panics().inc(); log.error(`worker: ${e.stack ?? e.message}`); reject(e); });
     w.on('exit', (code) => {
       pool.splice(pool.indexOf(w), 1);
       ports.delete(w);
