@@ -52,7 +52,10 @@ class StreamConn {
   /** Go's wording of a socket error: a dial error (TLS handshake included) before the connection is up, a read error after. */
   private errorText(e: NodeJS.ErrnoException): string {
     const errno = /^E[A-Z]+$/.test(e.code ?? '');
-    const reason = errno ? errnoText(e) : this.tls ? `tls: ${e.message}` : e.message;
+    const msg = e.message.replace(/; if the root CA is installed locally.*$/s, '');
+    // OpenSSL's verification codes (SELF_SIGNED_CERT_IN_CHAIN, ...) and Node's name check.
+    const verify = e.code !== undefined && !errno && (!e.code.startsWith('ERR_') || e.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
+    const reason = errno ? errnoText(e) : this.tls ? `tls: ${verify ? 'failed to verify certificate: ' : ''}${msg}` : msg;
     if (!this.connected) return opError('dial', 'tcp', '', this.remote, errno ? `connect: ${reason}` : reason);
     return opError('read', 'tcp', this.local, this.remote, errno ? `read: ${reason}` : reason);
   }
