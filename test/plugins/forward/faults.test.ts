@@ -102,6 +102,21 @@ describe('a TCP upstream that never answers one query', () => {
 });
 
 describe('forward failures reach the errors plugin as CoreDNS words them', () => {
+  test('every upstream marked down with failfast_all_unhealthy_upstreams: `no healthy proxies`', async () => {
+    const closed = await Upstream.start();
+    const port = closed.port;
+    await closed.close();
+    const f = forward(`forward . 127.0.0.1:${port} {\n max_fails 1\n health_check 50ms\n failfast_all_unhealthy_upstreams\n}`,
+      { overallMs: 1000, readMs: 300, hcTimeoutMs: 100 });
+    const first = makeReq('a.example.', Type.A);
+    expect((await f.serve(first, nextNx)).rcode).toBe(Rcode.SERVFAIL);
+    expect(reportedErrors(first).map((e) => e.message)).toEqual([expect.stringMatching(/: read: connection refused$/)]);
+    expect(await until(() => f.proxies[0]!.down(1), 3000)).toBe(true);
+    const later = makeReq('a.example.', Type.A);
+    expect((await f.serve(later, nextNx)).rcode).toBe(Rcode.SERVFAIL);
+    expect(reportedErrors(later).map((e) => e.message)).toEqual(['no healthy proxies']);
+  });
+
   // forward reads its timeouts from the process environment when it is set up (the server runs in this process).
   const env = { CLUSTERDNS_FORWARD_TIMEOUT_MS: '900', CLUSTERDNS_FORWARD_READ_TIMEOUT_MS: '400', CLUSTERDNS_FORWARD_HC_TIMEOUT_MS: '200' };
   const saved = { ...process.env };

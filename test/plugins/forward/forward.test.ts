@@ -9,6 +9,7 @@ import { replyTo } from '../../../src/dns/message.ts';
 import { Rcode, Type } from '../../../src/dns/types.ts';
 import type { AData, Message } from '../../../src/dns/types.ts';
 import type { Next } from '../../../src/plugin/contract.ts';
+import { reportedErrors } from '../../../src/plugin/errors.ts';
 import { manyA, Upstream } from '../../support/upstream.ts';
 import { directive, makeReq, memLogger, sleep, until } from './helpers.ts';
 
@@ -189,9 +190,12 @@ describe('forward', () => {
     u.behaviour.delayMs = 150;
     const f = forward(`forward . ${u.address} {\n max_concurrent 2\n}`);
     const before = await metric('coredns_forward_max_concurrent_rejects_total');
-    const rs = await Promise.all([1, 2, 3, 4].map(() => f.serve(makeReq('a.example.', Type.A), nextNx)));
+    const reqs = [1, 2, 3, 4].map(() => makeReq('a.example.', Type.A));
+    const rs = await Promise.all(reqs.map((r) => f.serve(r, nextNx)));
     expect(rs.map((r) => r.rcode).sort()).toEqual([Rcode.NOERROR, Rcode.NOERROR, Rcode.REFUSED, Rcode.REFUSED]);
     expect(await metric('coredns_forward_max_concurrent_rejects_total')).toBe(before + 2);
+    // the refusals carry CoreDNS's error for the errors plugin
+    expect(reqs.flatMap((r) => reportedErrors(r).map((e) => e.message))).toEqual(['concurrent queries exceeded maximum 2', 'concurrent queries exceeded maximum 2']);
     // and the slots are released
     expect((await f.serve(makeReq('a.example.', Type.A), nextNx)).rcode).toBe(Rcode.NOERROR);
   });
