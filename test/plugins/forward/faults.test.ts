@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Forward, type Timeouts } from '../../../src/plugins/forward/forward.ts';
 import { parseForward } from '../../../src/plugins/forward/setup.ts';
+import { MAX_CONNS } from '../../../src/plugins/forward/stream.ts';
 import { replyTo } from '../../../src/dns/message.ts';
 import { Rcode, Type } from '../../../src/dns/types.ts';
 import type { AData, Message } from '../../../src/dns/types.ts';
@@ -86,6 +87,31 @@ describe('a TCP upstream that never answers one query', () => {
     // Each unrelated query was asked once: none waited behind the stuck one and had to be retried.
     for (let i = 1; i <= 4; i++) expect(u.seen(`n${i}.example.`)).toHaveLength(1);
     expect((await hung).rcode).toBe(Rcode.SERVFAIL);
+  });
+
+  test(`past ${MAX_CONNS} busy connections, queries share them instead of opening more`, async () => {
+    const u = await upstream();
+    u.behaviour.delayMs = 50;
+    const f = forward(`forward . ${u.address} {\n force_tcp\n}`, { overallMs: 3000, readMs: 2000, hcTimeoutMs: 500 });
+    const rs = await Promise.all(Array.from({ length: MAX_CONNS + 40 }, () => f.serve(makeReq('a.example.', Type.A), nextNx)));
+    expect(new Set(rs.map((r) => r.rcode))).toEqual(new Set([Rcode.NOERROR]));
+    expect(new Set(u.queries.map((q) => q.remotePort)).size).toBe(MAX_CONNS);
+  });
+
+  test('max_idle_conns bounds the connections kept for reuse', async () => {
+    const u = await upstream();
+    const t = { overallMs: 3000, readMs: 2000, hcTimeoutMs: 500 };
+    const ports = async (f: Forward) => {
+      const seen = () => new Set(u.queries.map((q) => q.remotePort));
+      const before = seen();
+      for (let round = 0; round < 2; round++) {
+        const rs = await Promise.all([1, 2, 3].map(() => f.serve(makeReq('a.example.', Type.A), nextNx)));
+        expect(rs.map((r) => r.rcode)).toEqual([0, 0, 0]);
+      }
+      return [...seen()].filter((p) => !before.has(p)).length;
+    };
+    expect(await ports(forward(`forward . ${u.address} {\n force_tcp\n}`, t))).toBe(3);                      // all three reused
+    expect(await ports(forward(`forward . ${u.address} {\n force_tcp\n max_idle_conns 1\n}`, t))).toBe(5); // one kept, two new
   });
 
   test('a connection whose query timed out is not reused', async () => {
