@@ -91,6 +91,15 @@ export interface SetupContext {
   channel(name: string): Channel;
   /** Register a function run when the whole server shuts down or reloads (besides Plugin.close). */
   onClose(fn: () => void | Promise<void>): void;
+  /**
+   * 'serve' (the default when absent) or 'validate' (`-validate`): check the directive and
+   * everything that can be checked offline (files it names, their syntax), but open nothing —
+   * no API connection or watch, no listener, no upstream socket, no timer that outlives setup —
+   * and call notChecked() for each thing that only the real environment could confirm.
+   */
+  readonly mode?: 'serve' | 'validate';
+  /** In 'validate' mode: say what this plugin could not check offline (printed by -validate). */
+  notChecked?(what: string): void;
 }
 
 export interface PluginDefinition {

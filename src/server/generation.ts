@@ -31,6 +31,10 @@ export interface GenerationOptions {
   shared: Map<string, unknown>;
   hub: ChannelHub;
   env?: NodeJS.ProcessEnv;
+  /** 'validate' builds for `-validate`: plugins check offline and open nothing (SetupContext.mode). */
+  mode?: 'serve' | 'validate';
+  /** Receives, in validate mode, one `FILE:LINE: plugin: what` line per thing not checked offline. */
+  notChecked?: (line: string) => void;
 }
 
 export interface ListenSpec { address: string; port: number; optional: boolean; blocks: BlockRuntime[] }
@@ -109,6 +113,8 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
         block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared,
         channel: (name) => o.hub.open(`${bi}/${di}/${d.name}/${name}`),
         onClose: (fn) => { closers.push(fn); },
+        mode: o.mode ?? 'serve',
+        notChecked: (what) => o.notChecked?.(`${d.file}:${d.line}: ${d.name}: ${what}`),
       };
       try {
         blockPlugins.push(await def.setup(d, ctx));
@@ -152,7 +158,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
       }
     }
   }
-  if (o.role !== 'data') for (const [i, info] of infos.entries()) {
+  if (o.role !== 'data' && o.mode !== 'validate') for (const [i, info] of infos.entries()) {
     for (const p of blocks[i]!.plugins) for (const z of info.zones) pluginEnabled().set({ server: info.server, zone: z, view: '', name: p.name }, 1);
   }
   return {

@@ -49,7 +49,8 @@ export class KubernetesPlugin implements Plugin {
   private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(o: KubernetesOptions, ctx: SetupContext, makeSource: SourceFactory) {
+  /** `makeSource` undefined: -validate, where the plugin is built but never fed (no connection). */
+  constructor(o: KubernetesOptions, ctx: SetupContext, makeSource: SourceFactory | undefined) {
     this.o = o;
     this.ctx = ctx;
     this.deadline = Date.now() + o.startupTimeoutMs;
@@ -57,6 +58,7 @@ export class KubernetesPlugin implements Plugin {
     let ips: string[] | undefined;
     this.backend = new Backend(o, this.index, () => (ips ??= localIPs(ctx.block.listenAddresses)));
     this.handler = new KubernetesHandler(this.backend, { synced: () => this.isSynced });
+    if (!makeSource) return;
     if (ctx.role === 'data') {
       this.subscriber = new Subscriber(ctx.channel('cluster'), this.index, () => this.markSynced());
       return;
