@@ -59,8 +59,9 @@ export function parseCache(d: Directive, blockZones: readonly string[]): CacheCo
       case 'success':
       case 'denial': {
         if (a.length < 1 || a.length > 3) throw err(o, `${o.name}: wrong number of arguments — use: ${o.name} CAPACITY [TTL] [MINTTL]`);
+        // As CoreDNS, any integer: 0 (or less) does not turn the cache off, it gives the smallest
+        // one (CoreDNS's 256 shards of at least 4 entries: 1024). `disable` is what turns it off.
         const cap = int(a[0], 'a number of entries, e.g. 9984');
-        if (cap <= 0) throw err(o, `${o.name}: capacity can not be zero or negative: ${cap}`);
         const ttl = a.length > 1 ? int(a[1], 'seconds') : undefined;
         if (ttl !== undefined && ttl <= 0) throw err(o, `${o.name}: cache TTL can not be zero or negative: ${ttl}`);
         const min = a.length > 2 ? int(a[2], 'seconds') : undefined;
@@ -131,7 +132,7 @@ export function parseCache(d: Directive, blockZones: readonly string[]): CacheCo
   return c;
 }
 
-/** CoreDNS shards its cache in 256: capacity is rounded down to a multiple of 256, at least 1024. */
+/** CoreDNS shards its cache in 256: capacity is rounded down to a multiple of 256, at least 1024 (also for 0 or less). */
 function capacity(n: number): number {
   return Math.max(MIN_CAP, Math.floor(n / SHARDS) * SHARDS);
 }
