@@ -101,8 +101,11 @@ export class Backend {
     const lzone = zone.toLowerCase();
     if (qtype === Type.TXT) {
       const segs = trimZone(name, lzone);
-      if (segs.length !== 1 || segs[0] !== 'dns-version') return { entries: [], err: null };
-      return { entries: [{ host: '', port: 0, target: '', ttl: 28800, text: SCHEMA_VERSION }], err: null };
+      if (segs.length === 1 && segs[0] === 'dns-version') {
+        return { entries: [{ host: '', port: 0, target: '', ttl: 28800, text: SCHEMA_VERSION }], err: null };
+      }
+      // As CoreDNS: a name with records of another type has no TXT (NODATA); any other is NXDOMAIN.
+      return { entries: [], err: this.records(name, zone).entries.length > 0 ? null : 'noitems' };
     }
     if (qtype === Type.NS) {
       return { entries: this.nsAddrs(zone).map((n) => ({ host: n.ip, port: 0, target: n.name, ttl: this.o.ttl })), err: null };
@@ -158,7 +161,10 @@ export class Backend {
       return { entries: [], err: 'noitems' };
     }
     if (svc.type === 'ExternalName') {
-      if (r.endpoint !== '' || svc.externalName === '' || isIP(svc.externalName) !== 0) return { entries: [], err: 'noitems' };
+      // No endpoints, and no _port._protocol labels either (CoreDNS: not an SRV name for it).
+      if (r.endpoint !== '' || r.port !== '' || r.protocol !== '' || svc.externalName === '' || isIP(svc.externalName) !== 0) {
+        return { entries: [], err: 'noitems' };
+      }
       return { entries: [{ host: svc.externalName, port: 0, target: svcName, ttl }], err: null };
     }
     const entries: Entry[] = [];

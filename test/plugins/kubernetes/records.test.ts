@@ -1,6 +1,7 @@
 /**
  * CoreDNS's plugin/kubernetes handler tests (handler_test.go, handler_pod_*_test.go,
- * reverse_test.go, ns_test.go) ported as a data table, run over real UDP and TCP against a real
+ * reverse_test.go, ns_test.go, kubernetes_apex_test.go, and the TXT and ExternalName rules of
+ * kubernetes.go's Services/findServices) ported as a data table, run over real UDP and TCP against a real
  * server whose kubernetes plugin reads a fake API server through @kubernetes/client-node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,10 @@ const cases: Case[] = [
     answer: ['external-to-service.testns.svc.cluster.local. 5 CNAME svc1.testns.svc.cluster.local.', A('svc1.testns.svc.cluster.local.', '10.0.0.1')] },
   { q: 'external.testns.svc.cluster.local.', t: 'SRV', rcode: 'NOERROR', ns: [SOA] },
   { q: 'ep.external.testns.svc.cluster.local.', t: 'A', rcode: 'NXDOMAIN', ns: [SOA] },
+  // no _port._protocol names under an ExternalName service (CoreDNS's findServices skips it)
+  { q: 'a.b.external.testns.svc.cluster.local.', t: 'CNAME', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: '_http._tcp.external.testns.svc.cluster.local.', t: 'SRV', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: '_http._tcp.external.testns.svc.cluster.local.', t: 'A', rcode: 'NXDOMAIN', ns: [SOA] },
   // NODATA vs NXDOMAIN
   { q: 'svc1.testns.svc.cluster.local.', t: 'AAAA', rcode: 'NOERROR', ns: [SOA] },
   { q: 'svc0.testns.svc.cluster.local.', t: 'AAAA', rcode: 'NXDOMAIN', ns: [SOA] },
@@ -82,7 +87,18 @@ const cases: Case[] = [
   { q: 'foo.cluster.local.', t: 'NS', rcode: 'NXDOMAIN', ns: [SOA] },
   { q: 'foo.svc.cluster.local.', t: 'NS', rcode: 'NXDOMAIN', ns: [SOA] },
   { q: 'a.b.c.d.e.svc.cluster.local.', t: 'A', rcode: 'NXDOMAIN', ns: [SOA] },
+  // TXT: only dns-version has one; a name with other records is NODATA, any other name NXDOMAIN
   { q: 'svc1.testns.svc.cluster.local.', t: 'TXT', rcode: 'NOERROR', ns: [SOA] },
+  { q: 'hdls1.testns.svc.cluster.local.', t: 'TXT', rcode: 'NOERROR', ns: [SOA] },
+  { q: 'external.testns.svc.cluster.local.', t: 'TXT', rcode: 'NOERROR', ns: [SOA] },
+  { q: 'svc0.testns.svc.cluster.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: 'svc1.svc-nons.svc.cluster.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: 'svc1.unexposedns.svc.cluster.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: 'svc1.nsnoexist.svc.verified.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },
+  { q: 'svc1.unexposedns.svc.verified.local.', t: 'TXT', rcode: 'NOERROR', ns: [soaLine('verified.local.')] },
+  // CoreDNS asks Records() for the name, which has no records for the apex or the svc/namespace levels
+  { q: 'cluster.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [SOA] },
+  { q: 'testns.svc.cluster.local.', t: 'TXT', rcode: 'NXDOMAIN', ns: [SOA] },
   { q: 'svc1.testns.svc.cluster.local.', t: 'MX', rcode: 'NOERROR', ns: [SOA] },
   { q: 'svc0.testns.svc.cluster.local.', t: 'MX', rcode: 'NXDOMAIN', ns: [SOA] },
   { q: 'svc1.testns.svc.cluster.local.', t: 'CNAME', rcode: 'NOERROR', ns: [SOA] },
@@ -101,6 +117,7 @@ const cases: Case[] = [
   { q: 'cluster.local.', t: 'SOA', rcode: 'NOERROR', answer: [SOA] },
   { q: 'svc1.testns.svc.cluster.local.', t: 'SOA', rcode: 'NOERROR', ns: [SOA] },
   { q: 'cluster.local.', t: 'A', rcode: 'NOERROR', ns: [SOA] },
+  { q: 'cluster.local.', t: 'HINFO', rcode: 'NOERROR', ns: [SOA] },   // kubernetes_apex_test.go
   { q: 'dns-version.cluster.local.', t: 'TXT', rcode: 'NOERROR', answer: ['dns-version.cluster.local. 28800 TXT "1.1.0"'] },
   { q: 'dns-version.cluster.local.', t: 'A', rcode: 'NXDOMAIN', ns: [SOA] },
   // pods: disabled here (the default)
