@@ -8,30 +8,18 @@
  * startup_timeout from setup); after that, they are answered from whatever is known, with
  * SERVFAIL instead of NXDOMAIN while still unsynced (as CoreDNS).
  */
-import os from 'node:os';
-import { isIP } from 'node:net';
 import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/contract.ts';
 import { ClusterIndex } from './cluster-index.ts';
 import { Backend } from './backend.ts';
 import { KubernetesHandler, matchZone } from './handler.ts';
 import { Feed } from './feed.ts';
 import { Publisher, Subscriber } from './sync.ts';
+import { localIPs } from './local.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
 /** Builds the source that feeds this instance (API or manifests); not called on the data side. */
 export type SourceFactory = (feed: Feed) => Source;
-
-/** Non-loopback addresses of this host, or the block's bind addresses (CoreDNS's boundIPs). */
-function localIPs(listen: readonly string[]): string[] {
-  const bound = listen.filter((a) => isIP(a) !== 0 && a !== '0.0.0.0' && a !== '::' && !a.startsWith('127.') && a !== '::1');
-  if (bound.length > 0) return bound;
-  const out: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const i of list ?? []) if (!i.internal) out.push(i.address.split('%')[0]!);
-  }
-  return out;
-}
 
 export class KubernetesPlugin implements Plugin {
   readonly name = 'kubernetes';
