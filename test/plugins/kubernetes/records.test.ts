@@ -143,12 +143,18 @@ const cases: Case[] = [
   { q: 'podns.pod.insecure.local.', t: 'A', rcode: 'NOERROR', ns: [soaLine('insecure.local.')] },
   { q: '10-240-0-1.pod-nons.pod.insecure.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('insecure.local.')] },
   { q: 'not-an-ip.podns.pod.insecure.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('insecure.local.')] },
+  { q: 'blah.podns.pod.insecure.local.', t: 'AAAA', rcode: 'NXDOMAIN', ns: [soaLine('insecure.local.')] },
+  { q: 'blah.podns.pod.insecure.local.', t: 'HINFO', rcode: 'NXDOMAIN', ns: [soaLine('insecure.local.')] },
+  { q: 'blah.pod-nons.pod.insecure.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('insecure.local.')] },
   { q: '10-240-0-1.podns.pod.verified.local.', t: 'A', rcode: 'NOERROR', answer: [A('10-240-0-1.podns.pod.verified.local.', '10.240.0.1')] },
   { q: '10-240-0-4.podns.pod.verified.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },   // bar is in testns
   { q: '10-240-0-4.testns.pod.verified.local.', t: 'A', rcode: 'NOERROR', answer: [A('10-240-0-4.testns.pod.verified.local.', '10.240.0.4')] },
   { q: '10-240-0-2.podns.pod.verified.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },   // Succeeded
   { q: '10-240-0-3.podns.pod.verified.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },   // terminating
   { q: '172-0-0-2.podns.pod.verified.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },
+  { q: 'podns.pod.verified.local.', t: 'A', rcode: 'NOERROR', ns: [soaLine('verified.local.')] },
+  { q: 'testns.svc.verified.local.', t: 'A', rcode: 'NOERROR', ns: [soaLine('verified.local.')] },
+  { q: 'pod-nons.pod.verified.local.', t: 'A', rcode: 'NXDOMAIN', ns: [soaLine('verified.local.')] },
   // all namespaces exposed in this zone: kube-system shows
   { q: 'kubedns.kube-system.svc.verified.local.', t: 'A', rcode: 'NOERROR', answer: [A('kubedns.kube-system.svc.verified.local.', '10.0.0.10')] },
   { q: 'svc1.unexposedns.svc.verified.local.', t: 'A', rcode: 'NOERROR', answer: [A('svc1.unexposedns.svc.verified.local.', '10.0.0.2')] },
@@ -214,6 +220,11 @@ describe('kubernetes: CoreDNS handler cases', () => {
     expect(got.answer).toEqual(['SvC1.TestNS.svc.Cluster.Local. 5 A 10.0.0.1']);
     const neg = summary(await query(srv.port, 'nope.TestNS.svc.Cluster.Local.', 'A'));
     expect(neg.ns[0]).toMatch(/^Cluster\.Local\. 5 SOA ns\.dns\.Cluster\.Local\. hostmaster\.Cluster\.Local\./);
+    // handler_case_test.go: SRV targets are built on the zone as asked, the rest from the index
+    const srvAns = summary(await query(srv.port, '_HtTp._TcP.sVc1.TeStNs.SvC.cLuStEr.LoCaL.', 'SRV'));
+    expect(srvAns.answer).toEqual(['_HtTp._TcP.sVc1.TeStNs.SvC.cLuStEr.LoCaL. 5 SRV 0 100 80 svc1.testns.svc.cLuStEr.LoCaL.']);
+    expect(srvAns.extra).toEqual(['svc1.testns.svc.cLuStEr.LoCaL. 5 A 10.0.0.1']);
+    expect(summary(await query(srv.port, 'Cluster.local.', 'SOA')).answer).toEqual([soaLine('Cluster.local.')]);
   });
 
   it('answers the NS records at the apex with addresses of this server', async () => {
