@@ -1,0 +1,69 @@
+/**
+ * The Corefile corpus: real Corefiles of Kubernetes distributions, byte for byte as a default
+ * install renders them (README.md in this folder says where each came from and how its
+ * placeholders were filled). `needs` lists the CoreDNS plugins a file uses that clusterdns did not
+ * have when the file was added: while one is missing the file must fail with a FILE:LINE error
+ * naming it; once every one exists the file must validate and serve like the others.
+ */
+export interface CorpusEntry {
+  file: string;                 // in test/corefiles/
+  source: { repo: string; path: string; commit: string };
+  needs?: string[];
+}
+
+export const CORPUS: CorpusEntry[] = [
+  { file: 'k3s.Corefile', source: { repo: 'k3s-io/k3s', path: 'manifests/coredns.yaml', commit: '66c487bd3cc993b7ae435490fc4f5bf87a442f1a' } },
+  { file: 'coredns-helm.Corefile', source: { repo: 'coredns/helm', path: 'charts/coredns/templates/configmap.yaml + charts/coredns/values.yaml', commit: '14ce565f9d270aaeb43e664e07e147f449e0bddc + b15cc4f2075e0b061ccf13d7a7e219e3e070777e' } },
+  { file: 'nodelocaldns.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cluster/addons/dns/nodelocaldns/nodelocaldns.yaml', commit: 'ba6a475804eb335e7bdab08f99ca1b247bd00df7' } },
+  { file: 'microk8s.Corefile', source: { repo: 'canonical/microk8s', path: 'microk8s-resources/actions/coredns.yaml', commit: '61a11e2f4c357d27ed44adb1a72363a350f81725' } },
+  { file: 'k0s.Corefile', source: { repo: 'k0sproject/k0s', path: 'pkg/component/controller/coredns.go', commit: '1059dfea4ba354da6b5ede8b68469c1f3cf4b077' } },
+  { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
+];
+
+export interface Localized { text: string; http: Map<string, number> }
+
+/**
+ * The same Corefile made runnable in a test: every server block's DNS port becomes `dnsPort`,
+ * health/ready/prometheus listen on 127.0.0.1 (one free port per original address, so blocks that
+ * shared one still share it), `bind` is 127.0.0.1, every `forward` goes to `upstream` (never the
+ * machine's resolver), and each `kubernetes` gets `kubeconfig` for the fake API server. Everything
+ * else is left as written. Blocks are found by a `{` ending a line and a `}` starting one, so
+ * `{1}` inside rewrite rules does not count.
+ */
+export function localize(text: string, o: { dnsPort: number; upstream: string; kubeconfig: string; port: (key: string) => number }): Localized {
+  const http = new Map<string, number>();
+  const DEFAULT_HTTP: Record<string, string> = { health: ':8080', ready: ':8181', prometheus: ':9153' };
+  let depth = 0;
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    const opens = /(^|\s)\{\s*$/.test(line);
+    const closes = trimmed.startsWith('}');
+    if (closes) depth = Math.max(0, depth - 1);
+    let next = line;
+    if (depth === 0 && opens && !trimmed.startsWith('(')) {
+      next = line.replace(/^(\s*)(.*?)(\s*\{\s*)$/, (_m, lead: string, keys: string, brace: string) =>
+        lead + keys.split(/\s+/).map((k) => k.replace(/:\d+$/, '') + `:${o.dnsPort}`).join(' ') + brace);
+    } else if (depth === 1) {
+      const m = /^(\s*)(\S+)((?:\s+[^\s{]+)*)(\s*\{\s*)?$/.exec(line);
+      if (m) {
+        const [, lead, name, argText, brace = ''] = m;
+        const args = argText!.trim() === '' ? [] : argText!.trim().split(/\s+/);
+        if (name === 'health' || name === 'ready' || name === 'prometheus') {
+          const key = `${name} ${args[0] ?? DEFAULT_HTTP[name]}`;
+          if (!http.has(key)) http.set(key, o.port(key));
+          next = `${lead}${name} 127.0.0.1:${http.get(key)}${brace}`;
+        } else if (name === 'forward') {
+          next = `${lead}forward ${args[0]} ${o.upstream}${brace}`;
+        } else if (name === 'bind') {
+          next = `${lead}bind 127.0.0.1${brace}`;
+        } else if (name === 'kubernetes') {
+          next = brace ? `${line}\n${lead}    kubeconfig ${o.kubeconfig}` : `${line} {\n${lead}    kubeconfig ${o.kubeconfig}\n${lead}}`;
+        }
+      }
+    }
+    if (opens) depth++;
+    out.push(next);
+  }
+  return { text: out.join('\n'), http };
+}
