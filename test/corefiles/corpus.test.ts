@@ -46,7 +46,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-describe('Corefile corpus', () => {
+describe('Corefile corpus', { timeout: 60_000 }, () => {
   for (const entry of CORPUS) {
     const path = join(DIR, entry.file);
     const text = readFileSync(path, 'utf8');

@@ -25,7 +25,7 @@ function probe(setup: string, endpoint: string): Promise<Answers> {
   let out = '', err = '';
   p.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
   p.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
-  const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
   return new Promise((resolve, reject) => p.on('exit', (code) => {
     clearTimeout(timer);
     if (code !== 0) reject(new Error(`probe failed (${code}): ${err}`));
@@ -40,7 +40,7 @@ describe.skipIf(!netns)('kubernetes: NS at the zone apex (needs unshare -n)', ()
   let withService: Answers, podOnly: Answers, loopbackOnly: Answers;
   beforeAll(async () => {
     [withService, podOnly, loopbackOnly] = await Promise.all([probe(POD_NET, POD_IP), probe(POD_NET, ''), probe('', '')]);
-  }, 60_000);
+  }, 120_000);
 
   it('names the kube-dns Service whose endpoints carry this pod, with its cluster IP as glue', () => {
     const a = withService;
