@@ -17,6 +17,7 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'nodelocaldns.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cluster/addons/dns/nodelocaldns/nodelocaldns.yaml', commit: 'ba6a475804eb335e7bdab08f99ca1b247bd00df7' } },
   { file: 'microk8s.Corefile', source: { repo: 'canonical/microk8s', path: 'microk8s-resources/actions/coredns.yaml', commit: '61a11e2f4c357d27ed44adb1a72363a350f81725' } },
   { file: 'k0s.Corefile', source: { repo: 'k0sproject/k0s', path: 'pkg/component/controller/coredns.go', commit: '1059dfea4ba354da6b5ede8b68469c1f3cf4b077' } },
+  { file: 'eks.Corefile', source: { repo: 'eksctl-io/eksctl', path: 'pkg/addons/default/assets/coredns-1.33.json', commit: '364c505bd149442d6c0f08e8db2454f52aff3c12' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
 ];
 
