@@ -113,6 +113,13 @@ describe('-validate without a cluster', { timeout: 90_000 }, () => {
     expect(missing.stderr).toMatch(new RegExp(`^${missing.file}:2: kubernetes: manifests path .*no-such-dir does not exist`));
   });
 
+  it('lists a hosts file that does not exist here instead of failing (k3s mounts NodeHosts in the pod)', async () => {
+    const r = await validate(`. {\n    hosts /etc/coredns/NodeHosts-not-here {\n        fallthrough\n    }\n    whoami\n}\n`, 'hosts-missing');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${r.file}:2: hosts: file /etc/coredns/NodeHosts-not-here does not exist here; not checked (offline validation)`);
+  });
+
   it('accepts an interface name in bind that this host lacks, and says so', async () => {
     const r = await validate(`. {\n    bind eth-not-here\n    whoami\n}\n`, 'bind-iface');
     expect(r.code).toBe(0);

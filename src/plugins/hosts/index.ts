@@ -34,7 +34,9 @@ function setup(d: Directive, ctx: SetupContext): HostsPlugin {
       if (statSync(cfg.path).isDirectory()) ctx.log.warning(`Hosts file "${cfg.path}" is a directory`);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') ctx.log.warning(`File does not exist: ${cfg.path}`);
+      // Missing is a warning, as in CoreDNS; under -validate it is listed (the file may exist only where it runs).
+      if (code === 'ENOENT' && ctx.mode === 'validate') ctx.notChecked?.(`file ${cfg.path} does not exist here; not checked (offline validation)`);
+      else if (code === 'ENOENT') ctx.log.warning(`File does not exist: ${cfg.path}`);
       else throw CorefileError.at(d, `unable to access hosts file '${cfg.path}': ${(err as Error).message}`);
     }
   }
