@@ -4,8 +4,8 @@
  * address of this host's interfaces, leaving out loopback addresses (127.0.0.0/8, ::1) — as
  * CoreDNS, by address and not by interface, so an address put on `lo` still counts.
  *
- * When nothing but loopback is left (a network namespace with only `lo`, `bind 127.0.0.1` on a
- * host without other addresses), CoreDNS has no address and answers the apex NS with NODATA;
+ * When nothing but loopback is left (a network namespace with only `lo`, or a block bound to
+ * loopback addresses only), CoreDNS has no address and answers the apex NS with NODATA;
  * clusterdns falls back to the loopback addresses it serves on, so the zone always has an NS
  * and its glue (README: Differences from CoreDNS).
  */
