@@ -41,6 +41,7 @@ class TemplatePlugin implements Plugin {
   readonly templates: Template[] = [];
   private readonly block: BlockInfo;
   private readonly metrics: TemplateMetrics = templateMetrics();
+  private zones: string[] | undefined; // every template's zones, gathered on the first query (setup is over by then)
 
   constructor(block: BlockInfo) { this.block = block; }
 
@@ -49,7 +50,8 @@ class TemplatePlugin implements Plugin {
   }
 
   private answer(req: Request, next: Next, depth: number): Result {
-    if (!matchZone(this.templates.flatMap((t) => t.zones), req.qname)) return next(req);
+    this.zones ??= this.templates.flatMap((t) => t.zones);
+    if (!matchZone(this.zones, req.qname)) return next(req);
     for (const t of this.templates) {
       const m = this.match(t, req);
       if (m === 'next') continue;
