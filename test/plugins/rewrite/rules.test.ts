@@ -248,3 +248,45 @@ describe('rewrite: response rewrites', () => {
     expect((res.answers[0]!.data as NameData).target).toBe('www.example.org.cdn.cloudflare.net.internal.');
   });
 });
+
+describe('rewrite: ttl rules (CoreDNS TestNewTTLRule, TestTtlRewrite)', () => {
+  it.each([
+    [['srv1.coredns.rocks', '10'], true], [['exact', 'srv1.coredns.rocks', '15'], true],
+    [['prefix', 'coredns.rocks', '20'], true], [['suffix', 'srv1', '25'], true],
+    [['substring', 'coredns', '30'], true], [['regex', '(srv1)\\.(coredns)\\.(rocks)', '35'], true],
+    [['srv1.coredns.rocks', '12345678901234567890'], false], [['srv1.coredns.rocks', 'coredns.rocks'], false],
+    // ("-1" was refused before TTL ranges; now it reads as "at most 1", as in CoreDNS's isValidTTL)
+    [['srv1.coredns.rocks', '-1'], true], [['srv1.coredns.rocks', '1-2-3'], false],
+  ])('%j', (args, ok) => {
+    for (const mode of ['stop', 'continue']) {
+      if (ok) expect(() => parseRule([mode, 'ttl', ...args])).not.toThrow();
+      else expect(() => parseRule([mode, 'ttl', ...args])).toThrow(RuleError);
+    }
+  });
+
+  const p = plugin(
+    ['stop', 'ttl', 'srv1.coredns.rocks', '1'],
+    ['stop', 'ttl', 'exact', 'srv15.coredns.rocks', '15'],
+    ['stop', 'ttl', 'prefix', 'srv30', '30'],
+    ['stop', 'ttl', 'suffix', '45.coredns.rocks', '45'],
+    ['stop', 'ttl', 'substring', 'rv50', '50'],
+    ['stop', 'ttl', 'regex', '(srv10)\\.(coredns)\\.(rocks)', '10'],
+    ['stop', 'ttl', 'regex', '(srv20)\\.(coredns)\\.(rocks)', '20'],
+  );
+  const a = (name: string, ip: string) => ({ name, type: Type.A, class: 1, ttl: 5, data: { address: ip } });
+  it.each([
+    ['srv1.coredns.rocks.', Type.A, [a('srv1.coredns.rocks.', '10.0.0.1')], 1],
+    ['srv15.coredns.rocks.', Type.A, [a('srv15.coredns.rocks.', '10.0.0.15')], 15],
+    ['srv30.coredns.rocks.', Type.A, [a('srv30.coredns.rocks.', '10.0.0.30')], 30],
+    ['srv45.coredns.rocks.', Type.A, [a('srv45.coredns.rocks.', '10.0.0.45')], 45],
+    ['srv50.coredns.rocks.', Type.A, [a('srv50.coredns.rocks.', '10.0.0.50')], 50],
+    ['srv10.coredns.rocks.', Type.A, [a('srv10.coredns.rocks.', '10.0.0.10')], 10],
+    ['xmpp.coredns.rocks.', Type.SRV, [{ name: 'xmpp.coredns.rocks.', type: Type.SRV, class: 1, ttl: 5, data: { priority: 0, weight: 100, port: 100, target: 'srvxmpp.coredns.rocks.' } }], 5],
+    ['srv15.coredns.rocks.', Type.HINFO, [{ name: 'srv15.coredns.rocks.', type: Type.HINFO, class: 1, ttl: 5, data: { raw: Uint8Array.of(3, 65, 66, 67, 1, 68) } }], 15],
+    ['srv20.coredns.rocks.', Type.A, [a('srv20.coredns.rocks.', '10.0.0.22'), a('srv20.coredns.rocks.', '10.0.0.23')], 20],
+  ])('%s type %i → TTL %i', async (name, type, answers, ttl) => {
+    const res = await serve(p, request(name, type), responder(() => answers));
+    expect(res.answers.length).toBe(answers.length);
+    for (const r of res.answers) expect(r.ttl).toBe(ttl);
+  });
+});
