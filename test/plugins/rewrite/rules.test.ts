@@ -290,3 +290,31 @@ describe('rewrite: ttl rules (CoreDNS TestNewTTLRule, TestTtlRewrite)', () => {
     for (const r of res.answers) expect(r.ttl).toBe(ttl);
   });
 });
+
+describe('rewrite: the reverter (CoreDNS TestResponseReverter, TestSrvResponseReverter)', () => {
+  for (const mode of ['stop', 'continue']) {
+    const p = plugin([mode, 'name', 'regex', '(core)\\.(dns)\\.(rocks)', '{2}.{1}.{3}', 'answer', 'name', '(dns)\\.(core)\\.(rocks)', '{2}.{1}.{3}']);
+    it.each([
+      [Type.A, [{ name: 'dns.core.rocks.', type: Type.A, class: 1, ttl: 5, data: { address: '10.0.0.1' } }]],
+      [Type.SRV, [{ name: 'dns.core.rocks.', type: Type.SRV, class: 1, ttl: 5, data: { priority: 0, weight: 100, port: 100, target: 'srv1.dns.core.rocks.' } }]],
+      [Type.HINFO, [{ name: 'core.dns.rocks.', type: Type.HINFO, class: 1, ttl: 5, data: { raw: Uint8Array.of(1, 65, 1, 66) } }]],
+    ])(`${mode}: type %i gets its question and owner names back`, async (type, answers) => {
+      const res = await serve(p, request('core.dns.rocks.', type), responder(() => answers));
+      expect(res.questions).toEqual([{ name: 'core.dns.rocks.', type, class: 1 }]);
+      for (const r of res.answers) expect(r.name).toBe('core.dns.rocks.');
+    });
+
+    it(`${mode}: SRV targets and the additional records for them, with answer name and value`, async () => {
+      const q = plugin([mode, 'name', 'regex', '(.*)\\.domain\\.uk', '{1}.cluster.local',
+        'answer', 'name', '(.*)\\.cluster\\.local', '{1}.domain.uk', 'answer', 'value', '(.*)\\.cluster\\.local', '{1}.domain.uk']);
+      const next = Object.assign((req: Parameters<ReturnType<typeof responder>>[0]) => ({
+        ...responder(() => [{ name: 'my.cluster.local.', type: Type.SRV, class: 1, ttl: 5, data: { priority: 0, weight: 100, port: 100, target: 'srv1.my.cluster.local.' } }])(req),
+        additional: [{ name: 'srv1.my.cluster.local.', type: Type.A, class: 1, ttl: 5, data: { address: '10.0.0.1' } }],
+      }), { seen: [] });
+      const res = await serve(q, request('my.domain.uk.', Type.SRV), next);
+      expect(res.questions[0]!.name).toBe('my.domain.uk.');
+      expect((res.answers[0]!.data as SRVData).target).toBe('srv1.my.domain.uk.');
+      expect(res.additional[0]!.name).toBe('srv1.my.domain.uk.');
+    });
+  }
+});
