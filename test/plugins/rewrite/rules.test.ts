@@ -318,3 +318,43 @@ describe('rewrite: the reverter (CoreDNS TestResponseReverter, TestSrvResponseRe
     });
   }
 });
+
+describe('rewrite: cname rules (CoreDNS TestCNameTargetRewrite)', () => {
+  const p = plugin(
+    ['continue', 'cname', 'exact', 'def.example.com.', 'xyz.example.com.'],
+    ['continue', 'cname', 'prefix', 'chat.openai.com', 'bard.google.com'],
+    ['continue', 'cname', 'suffix', 'uvw.', 'xyz.'],
+    ['continue', 'cname', 'substring', 'efgh', 'zzzz.www'],
+    ['continue', 'cname', 'regex', '(.*)\\.web\\.(.*)\\.site\\.', '{1}.webapp.{2}.org.'],
+  );
+  type RR = { name: string; type: number; class: number; ttl: number; data: unknown };
+  const rr = (name: string, ttl: number, type: number, v: string): RR =>
+    ({ name, type, class: 1, ttl, data: type === Type.CNAME ? { target: v } : { address: v } });
+  // what the rest of the chain answers for the new targets (CoreDNS's MockedUpstream)
+  const upstream: Record<string, RR[]> = {
+    [`xyz.example.com./${Type.A}`]: [rr('xyz.example.com.', 3600, Type.A, '3.4.5.6')],
+    [`xyz.example.com./${Type.AAAA}`]: [rr('xyz.example.com.', 3600, Type.AAAA, '3a01:7e00::f03c:91ff:fe79:234c')],
+    [`bard.google.com.cdn.cloudflare.net./${Type.A}`]: [rr('bard.google.com.cdn.cloudflare.net.', 1800, Type.A, '9.7.2.1')],
+    [`www.hosting.xyz./${Type.A}`]: [rr('www.hosting.xyz.', 500, Type.A, '20.30.40.50')],
+    [`abcd.zzzz.www.pqrst./${Type.A}`]: [rr('abcd.zzzz.www.pqrst.', 120, Type.A, '101.20.5.1'), rr('abcd.zzzz.www.pqrst.', 120, Type.A, '101.20.5.2')],
+    [`orders.webapp.eu.org./${Type.A}`]: [rr('orders.webapp.eu.org.', 120, Type.A, '20.0.0.9')],
+  };
+  it.each([
+    ['abc.example.com.', Type.A, [rr('abc.example.com.', 5, Type.CNAME, 'def.example.com.'), rr('def.example.com.', 5, Type.A, '1.2.3.4')],
+      [rr('abc.example.com.', 5, Type.CNAME, 'xyz.example.com.'), rr('xyz.example.com.', 3600, Type.A, '3.4.5.6')]],
+    ['abc.example.com.', Type.AAAA, [rr('abc.example.com.', 5, Type.CNAME, 'def.example.com.'), rr('def.example.com.', 5, Type.AAAA, '2a01:7e00::f03c:91ff:fe79:234c')],
+      [rr('abc.example.com.', 5, Type.CNAME, 'xyz.example.com.'), rr('xyz.example.com.', 3600, Type.AAAA, '3a01:7e00::f03c:91ff:fe79:234c')]],
+    ['chat.openai.com.', Type.A, [rr('chat.openai.com.', 20, Type.CNAME, 'chat.openai.com.cdn.cloudflare.net.'), rr('chat.openai.com.cdn.cloudflare.net.', 30, Type.A, '23.2.1.2'), rr('chat.openai.com.cdn.cloudflare.net.', 30, Type.A, '24.6.0.8')],
+      [rr('chat.openai.com.', 20, Type.CNAME, 'bard.google.com.cdn.cloudflare.net.'), rr('bard.google.com.cdn.cloudflare.net.', 1800, Type.A, '9.7.2.1')]],
+    ['coredns.io.', Type.A, [rr('coredns.io.', 100, Type.CNAME, 'www.hosting.uvw.'), rr('www.hosting.uvw.', 200, Type.A, '7.2.3.4')],
+      [rr('coredns.io.', 100, Type.CNAME, 'www.hosting.xyz.'), rr('www.hosting.xyz.', 500, Type.A, '20.30.40.50')]],
+    ['core.dns.rocks.', Type.A, [rr('core.dns.rocks.', 200, Type.CNAME, 'abcd.efgh.pqrst.'), rr('abcd.efgh.pqrst.', 100, Type.A, '200.30.45.67')],
+      [rr('core.dns.rocks.', 200, Type.CNAME, 'abcd.zzzz.www.pqrst.'), rr('abcd.zzzz.www.pqrst.', 120, Type.A, '101.20.5.1'), rr('abcd.zzzz.www.pqrst.', 120, Type.A, '101.20.5.2')]],
+    ['order.service.eu.', Type.A, [rr('order.service.eu.', 200, Type.CNAME, 'orders.web.eu.site.'), rr('orders.web.eu.site.', 50, Type.A, '10.10.15.1')],
+      [rr('order.service.eu.', 200, Type.CNAME, 'orders.webapp.eu.org.'), rr('orders.webapp.eu.org.', 120, Type.A, '20.0.0.9')]],
+  ])('%s type %i', async (from, type, answer, expected) => {
+    const next = responder((req) => (req.question.name === from ? answer : upstream[`${req.question.name}/${req.qtype}`] ?? []) as never);
+    const res = await serve(p, request(from, type), next);
+    expect(res.answers).toEqual(expected);
+  });
+});
