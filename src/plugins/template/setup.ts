@@ -43,9 +43,10 @@ export function parseUint(...args: unknown[]): number {
   let body = s;
   if (b === 0) {
     b = 10;
-    if (/^0[xX]/.test(body)) { b = 16; body = body.slice(2); } else if (/^0[bB]/.test(body)) { b = 2; body = body.slice(2); } else if (/^0[oO]/.test(body)) { b = 8; body = body.slice(2); } else if (/^0./.test(body)) { b = 8; body = body.slice(1); }
-    if (/^_|__|_$/.test(body) || (body.includes('_') && s === body)) throw err('invalid syntax');
+    // underscores only between digits, or between a base prefix and a digit (Go's underscoreOK)
+    if (body.includes('_') && !/^(0[bBoOxX]_?)?[0-9a-zA-Z]+(_[0-9a-zA-Z]+)*$/.test(body)) throw err('invalid syntax');
     body = body.replace(/_/g, '');
+    if (/^0[xX]/.test(body)) { b = 16; body = body.slice(2); } else if (/^0[bB]/.test(body)) { b = 2; body = body.slice(2); } else if (/^0[oO]/.test(body)) { b = 8; body = body.slice(2); } else if (/^0./.test(body)) { b = 8; body = body.slice(1); }
   } else if (b < 2 || b > 36) {
     throw err(`invalid base ${b}`);
   }
