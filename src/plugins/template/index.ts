@@ -4,7 +4,7 @@
  * that matches the lower-cased name fills `.Match` and `.Group`, and the rendered answer,
  * additional and authority records go out with the template's rcode, authoritative. A CNAME answer
  * to an A or AAAA question is followed: its target is looked up again (templates first, then the
- * rest of the chain) and those records are added. No regex matching: NXDOMAIN, unless the name is
+ * rest of the chain) and those records are added. No regex matching: SERVFAIL, unless the name is
  * under a `fallthrough` zone, when the next template (and then the next plugin) gets it.
  *
  * Every `template` line of a server block is one template, tried in the order written; the first
@@ -34,7 +34,7 @@ function matchZone(zones: readonly string[], name: string): string | undefined {
   return best;
 }
 
-type Match = { data: ReturnType<typeof templateData>; zone: string; cls: string; type: string } | 'next' | 'nxdomain';
+type Match = { data: ReturnType<typeof templateData>; zone: string; cls: string; type: string } | 'next' | 'servfail';
 
 class TemplatePlugin implements Plugin {
   readonly name = 'template';
@@ -55,7 +55,7 @@ class TemplatePlugin implements Plugin {
     for (const t of this.templates) {
       const m = this.match(t, req);
       if (m === 'next') continue;
-      if (m === 'nxdomain') return replyTo(req.msg, Rcode.NXDOMAIN);
+      if (m === 'servfail') return replyTo(req.msg, Rcode.SERVFAIL);
       const server = this.block.server;
       this.metrics.matches.inc({ server, zone: m.zone, view: '', class: m.cls, type: m.type });
       if (t.rcode === Rcode.SERVFAIL) return replyTo(req.msg, Rcode.SERVFAIL);
@@ -85,7 +85,7 @@ class TemplatePlugin implements Plugin {
       });
       return { data, zone, cls, type };
     }
-    return t.fall.through(req.qname) ? 'next' : 'nxdomain';
+    return t.fall.through(req.qname) ? 'next' : 'servfail';
   }
 
   /** Render one section's templates into records; undefined (after counting and reporting) on failure. */

@@ -124,8 +124,5 @@ export function parseTemplateDirective(d: Directive, blockZones: readonly string
     }
   }
   if (t.regex.length === 0) { t.regex.push(/.*/); t.regexSource.push('.*'); }
-  if (t.answer.length === 0 && t.authority.length === 0 && t.rcode === 0) {
-    err(d, 'no answer section for template found — give it an answer, an authority or an rcode');
-  }
   return t;
 }

@@ -62,6 +62,12 @@ beforeAll(async () => {
     template IN TXT broken.test {
       answer "{{ .Name }} 60 IN TXT \\"{{ index .Match 2 }}\\""
     }
+    template IN TXT nodata.test {
+    }
+    template IN A strict.test {
+      match ^www[.]strict[.]test[.]$
+      answer "{{ .Name }} 60 IN A 10.9.9.9"
+    }
     template IN TXT badrr.test {
       answer "{{ .Name }}"
     }
@@ -123,6 +129,13 @@ describe('template in a server', () => {
     ]);
   });
 
+  it('a template without records answers NODATA; a name no regex matches, without fallthrough, SERVFAIL', async () => {
+    const nodata = await query(srv.port, 'nodata.test', 'TXT');
+    expect([nodata.header.rcode, nodata.header.aa, nodata.answers.length]).toEqual([0, 1, 0]);
+    expect(await resolver(srv.port).resolve4('www.strict.test')).toEqual(['10.9.9.9']);
+    expect((await query(srv.port, 'other.strict.test', 'A')).header.rcode).toBe(2);
+  });
+
   it('.Remote and .Type', async () => {
     const txt = await resolver(srv.port).resolveTxt('whoami.test');
     expect(txt).toEqual([['127.0.0.1', 'TXT']]);
@@ -149,7 +162,6 @@ describe('template: Corefile errors are FILE:LINE', () => {
   it.each([
     ['template in A {\n    rcode NXDOMAIN\n  }', /Corefile:2: template: invalid query class in/],
     ['template IN BOGUS {\n    rcode NXDOMAIN\n  }', /Corefile:2: template: invalid RR type BOGUS/],
-    ['template IN A', /Corefile:2: template: no answer section for template found/],
     ['template IN A {\n    match ([a-z\n    rcode NXDOMAIN\n  }', /Corefile:3: template: could not parse regex: \(\[a-z/],
     ['template IN A {\n    answer "{{ .Name "\n  }', /Corefile:3: template: could not compile template: \{\{ \.Name , template: answer:1: unclosed action/],
     ['template IN A {\n    answer "{{ nope }}"\n  }', /Corefile:3: template: could not compile template: .*function "nope" not defined/],
