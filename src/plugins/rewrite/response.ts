@@ -2,7 +2,7 @@
  * The response side of rewrite (CoreDNS's ResponseReverter): the question goes back to what the
  * client asked, and the response rules that the matching request rules handed over are applied
  * to every record of the authority, answer and additional sections — owner names (`answer name`,
- * `answer auto`), the names inside CNAME/DNAME/NS/MX/SRV/SOA data (`answer value`), TTLs (`ttl`),
+ * `answer auto`), the names inside CNAME/DNAME/NS/PTR/MX/SRV/SOA data (`answer value`), TTLs (`ttl`),
  * and the rcode (`rcode`).
  *
  * The response handed in is never changed (it may be a cache entry, or carry bytes the writer
@@ -88,7 +88,7 @@ function recordValue(rr: ResourceRecord): string | undefined {
   switch (rr.type) {
     case Type.SRV: return (rr.data as SRVData).target;
     case Type.MX: return (rr.data as MXData).exchange;
-    case Type.CNAME: case Type.NS: case 39 /* DNAME */: return (rr.data as NameData).target;
+    case Type.CNAME: case Type.NS: case Type.PTR: case 39 /* DNAME */: return (rr.data as NameData).target;
     case Type.SOA: return (rr.data as SOAData).mname;
     default: return undefined;
   }
@@ -98,7 +98,7 @@ function setRecordValue(rr: ResourceRecord, v: string): void {
   switch (rr.type) {
     case Type.SRV: (rr.data as SRVData).target = v; break;
     case Type.MX: (rr.data as MXData).exchange = v; break;
-    case Type.CNAME: case Type.NS: case 39: (rr.data as NameData).target = v; break;
+    case Type.CNAME: case Type.NS: case Type.PTR: case 39: (rr.data as NameData).target = v; break;
     case Type.SOA: (rr.data as SOAData).mname = v; break;
   }
 }
@@ -129,20 +129,22 @@ export function revert(res: Message, how: Reversal, ask: Ask): Message | Promise
   };
   if (how.dropEdns) out.edns = undefined;
   if (rules.length === 0) return out;
+  // Undoing goes in reverse: the rule applied last to the query is undone first (as CoreDNS does).
+  const last = rules.length - 1;
   for (const section of [out.authority, out.answers, out.additional]) {
     for (const rr of section) {
-      for (const rule of rules) rule.record?.(rr);
+      for (let i = last; i >= 0; i--) rules[i]!.record?.(rr);
     }
   }
-  for (const rule of rules) rule.message?.(out);
-  return followUps(out, rules, ask, 0);
+  for (let i = last; i >= 0; i--) rules[i]!.message?.(out);
+  return followUps(out, rules, ask, last);
 }
 
-/** Run the rules that ask the chain again, one after the other, from rules[i] on. */
+/** Run the rules that ask the chain again, one after the other, from rules[i] down to rules[0]. */
 function followUps(out: Message, rules: readonly ResponseRule[], ask: Ask, i: number): Message | Promise<Message> {
-  for (; i < rules.length; i++) {
+  for (; i >= 0; i--) {
     const r = rules[i]!.resolve?.(out, ask);
-    if (r instanceof Promise) return r.then(() => followUps(out, rules, ask, i + 1));
+    if (r instanceof Promise) return r.then(() => followUps(out, rules, ask, i - 1));
   }
   return out;
 }

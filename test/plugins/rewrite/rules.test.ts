@@ -358,3 +358,21 @@ describe('rewrite: cname rules (CoreDNS TestCNameTargetRewrite)', () => {
     expect(res.answers).toEqual(expected);
   });
 });
+
+describe('rewrite: answer rules of several matching rules', () => {
+  it('are undone in reverse, so a chain of exact rewrites maps the answer all the way back', async () => {
+    const p = plugin(['continue', 'name', 'exact', 'a.example', 'b.example'], ['name', 'exact', 'b.example', 'c.example']);
+    const next = responder();
+    const res = await serve(p, request('a.example.', Type.A), next);
+    expect(next.seen[0]!.question.name).toBe('c.example.');
+    expect(res.answers[0]!.name).toBe('a.example.');
+  });
+
+  it('`answer value` rewrites PTR targets too', async () => {
+    const p = plugin(['name', 'regex', '(.*)\\.in-addr\\.arpa', '{1}.in-addr.arpa', 'answer', 'value', '(.*)\\.cluster\\.local', '{1}.my.domain']);
+    const res = await serve(p, request('1.0.96.10.in-addr.arpa.', Type.PTR), responder((r) => [
+      { name: r.question.name, type: Type.PTR, class: 1, ttl: 5, data: { target: 'kubernetes.default.svc.cluster.local.' } },
+    ]));
+    expect((res.answers[0]!.data as NameData).target).toBe('kubernetes.default.svc.my.domain.');
+  });
+});
