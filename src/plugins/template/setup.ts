@@ -4,6 +4,7 @@
  * Regexes (Go syntax) and Go templates are compiled here, so a broken one is a FILE:LINE error.
  */
 import type { Directive } from '../../corefile/types.ts';
+import { parseCidr, reverseZones } from '../../corefile/cidr.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { classByName, rcodeByName, typeByName } from '../../dns/mnemonics.ts';
 import { fqdn, lowerName } from '../../dns/name.ts';
@@ -65,9 +66,11 @@ export function parseUint(...args: unknown[]): number {
 
 export const TEMPLATE_FUNCS: Record<string, GoFunc> = { parseInt: parseUint };
 
-/** plugin.Host(s).Normalize(): without scheme and port, lower-case, absolute. */
-function normalizeZone(s: string): string {
-  return lowerName(fqdn(s.replace(/^[a-z0-9]+:\/\//i, '').replace(/:\d+$/, '')));
+/** plugin.Host(s).Normalize(): without scheme and port, lower-case, absolute; a CIDR becomes its reverse zones. */
+function normalizeZone(s: string): string[] {
+  const host = s.replace(/^[a-z0-9]+:\/\//i, '').replace(/:\d+$/, '');
+  const cidr = host.includes('/') ? parseCidr(host) : null;
+  return cidr ? reverseZones(cidr) : [lowerName(fqdn(host))];
 }
 
 export function parseTemplateDirective(d: Directive, blockZones: readonly string[]): Template {
@@ -78,7 +81,7 @@ export function parseTemplateDirective(d: Directive, blockZones: readonly string
   const qtype = typeByName(d.args[1]!);
   if (qtype === undefined) err(d, `invalid RR type ${d.args[1]}`);
   let zones = d.args.slice(2).flatMap((z) => z.replace(/^['"]+|['"]+$/g, '').split(/\s+/).filter(Boolean));
-  zones = zones.length > 0 ? zones.map(normalizeZone) : [...blockZones];
+  zones = zones.length > 0 ? zones.flatMap(normalizeZone) : [...blockZones];
   const t = {
     zones, qclass: qclass!, qtype: qtype!, regex: [] as RegExp[], regexSource: [] as string[],
     answer: [] as GoTemplate[], additional: [] as GoTemplate[], authority: [] as GoTemplate[],

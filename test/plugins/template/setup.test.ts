@@ -42,6 +42,11 @@ describe('template setup (CoreDNS TestSetup, TestSetupParse)', () => {
     expect(parse('template ANY ANY " a.example.com  b.example.com\t c.example.com " {\n rcode NXDOMAIN\n}', ['.'])[0]!.zones)
       .toEqual(['a.example.com.', 'b.example.com.', 'c.example.com.']);
   });
+
+  it('reads CIDR zones as their reverse zones, as server block keys are', () => {
+    expect(parse('template IN PTR 10.0.0.0/8 172.16.0.0/12 {\n rcode NXDOMAIN\n}', ['.'])[0]!.zones)
+      .toEqual(['10.in-addr.arpa.', ...Array.from({ length: 16 }, (_, i) => `${16 + i}.172.in-addr.arpa.`)]);
+  });
 });
 
 describe('parseInt (Go strconv.ParseUint)', () => {
