@@ -15,8 +15,8 @@
  * whose output makes no progress for the write timeout, is closed. What one connection costs is
  * therefore bounded, and memory stays flat whatever a client sends.
  *
- * Connection limits (CoreDNS has none of its own; unbound serves `incoming-num-tcp: 10` per thread and
- * drops the rest): at most TCP_MAX_CONNECTIONS per listener (one per answering thread) and
+ * Connection limits (CoreDNS has none of its own; unbound allocates `incoming-num-tcp: 10` connections
+ * per thread and accepts no more until one closes, which a hog can hold): at most TCP_MAX_CONNECTIONS per listener (one per answering thread) and
  * TCP_MAX_CONNECTIONS_PER_SOURCE from one client address (an IPv6 client by its /64). A connection
  * over either limit first evicts the least recently busy idle connection (nothing being answered,
  * nothing unsent) of that source, or of anyone for the total, and is refused only when none is idle.
