@@ -1,7 +1,8 @@
 /**
  * One query, from bytes to bytes: decode, check it is a query we take, pick the server block by
- * the longest matching zone, run the block's plugin chain, encode within the client's size and
- * hand the bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
+ * the longest matching zone, run the block's plugin chain, encode within the client's size (over
+ * UDP also within the server's limit, DEFAULT_MAX_UDP_ANSWER or the block's bufsize) and hand the
+ * bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
  * counts in coredns_panics_total, as CoreDNS's recover() in ServeDNS does.
  */
 import { performance } from 'node:perf_hooks';
