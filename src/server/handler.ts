@@ -1,7 +1,8 @@
 /**
  * One query, from bytes to bytes: decode, check it is a query we take, pick the server block by
- * the longest matching zone, run the block's plugin chain, encode within the client's size and
- * hand the bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
+ * the longest matching zone, run the block's plugin chain, encode within the client's size (over
+ * UDP also within the server's limit, DEFAULT_MAX_UDP_ANSWER or the block's bufsize) and hand the
+ * bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
  * counts in coredns_panics_total, as CoreDNS's recover() in ServeDNS does.
  */
 import { performance } from 'node:perf_hooks';
@@ -35,10 +36,20 @@ export type Reply = (bytes: Buffer | null) => void;
 
 const MIN_UDP = 512;
 const MAX_TCP = 65535;
+/**
+ * The largest UDP answer sent when the block has no `bufsize`, whatever size the client offers:
+ * 1232, the DNS Flag Day 2020 value (unbound's max-udp-size default). CoreDNS follows the client up
+ * to 65,535 bytes, so a small query for a big headless Service comes back hundreds of times larger
+ * and IP-fragmented; here it comes back truncated (TC) and the client retries over TCP. A block's
+ * `bufsize SIZE` sets this limit instead (larger or smaller), as the plugin lowers the request's size.
+ */
+export const DEFAULT_MAX_UDP_ANSWER = 1232;
 
 /** The blocks served on one listener (address:port), and the query path through them. */
 export class QueryHandler {
   private readonly byZone = new Map<string, BlockRuntime>();
+  /** Per block: the largest UDP answer (its bufsize sets req.size itself, so no further limit). */
+  private readonly udpLimit = new Map<BlockRuntime, number>();
   private readonly log: Logger;
   private readonly server: string;          // this listener's label for queries no block takes
   inflight = 0;
@@ -46,7 +57,10 @@ export class QueryHandler {
   constructor(blocks: readonly BlockRuntime[], log: Logger) {
     this.log = log;
     this.server = blocks[0]?.server ?? '';
-    for (const b of blocks) for (const z of b.zones) if (!this.byZone.has(z)) this.byZone.set(z, b);
+    for (const b of blocks) {
+      for (const z of b.zones) if (!this.byZone.has(z)) this.byZone.set(z, b);
+      this.udpLimit.set(b, b.plugins.some((p) => p.name === 'bufsize') ? MAX_TCP : DEFAULT_MAX_UDP_ANSWER);
+    }
   }
 
   /** The block whose zone is the longest suffix of qname (lower-case), and that zone. */
@@ -88,7 +102,7 @@ export class QueryHandler {
     const found = this.match(qname);
     const size = t.protocol === 'tcp' ? MAX_TCP : msg.edns ? Math.max(MIN_UDP, msg.edns.udpSize) : MIN_UDP;
     if (!found) {
-      const refused = encode(replyTo(msg, Rcode.REFUSED), size);
+      const refused = encode(replyTo(msg, Rcode.REFUSED), Math.min(size, DEFAULT_MAX_UDP_ANSWER));
       reply(refused);
       reportDropped(this.server, t.protocol, t.remoteAddress, q.type, msg.edns?.do ?? false, wire.length, refused.length);
       return;
@@ -128,17 +142,20 @@ export class QueryHandler {
   private write(block: BlockRuntime, req: Request, res: Message, start: number, reply: Reply): void {
     this.inflight--;
     let bytes: Buffer;
+    // req.size stays the client's size (as CoreDNS's state.Size(), which the log plugin shows);
+    // over UDP the answer is also held to the block's limit (see DEFAULT_MAX_UDP_ANSWER).
+    const size = req.protocol === 'udp' ? Math.min(req.size, this.udpLimit.get(block)!) : req.size;
     try {
-      if (res.wire && res.wire.length <= req.size) {
+      if (res.wire && res.wire.length <= size) {
         bytes = res.wire;            // the writer owns these bytes (see Message.wire): patch in place
         patchId(bytes, req.msg.id);
       } else {
         if (res.id !== req.msg.id) res.id = req.msg.id;
-        bytes = encode(res, req.size);
+        bytes = encode(res, size);
       }
     } catch (e) {
       res = this.panic(block, req, e);
-      bytes = encode(res, req.size);
+      bytes = encode(res, size);
     }
     reply(bytes);
     const obs = block.observers;

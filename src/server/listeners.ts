@@ -2,19 +2,18 @@
  * UDP and TCP listeners for one address:port. The handler behind a listener can be swapped
  * (reload) without closing the socket, so a reload never leaves a window where the port is closed.
  *
- * TCP follows CoreDNS's server defaults: 2-byte length framing, several queries in flight on one
- * connection (pipelining; answers go back as they are ready), a read timeout for a started frame
- * (2 s), an idle timeout between queries (10 s), and a cap on concurrent connections.
+ * TCP (framing, pipelining, CoreDNS's timeouts, backpressure and connection limits) is in tcp.ts.
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
 import type { Logger } from '../plugin/contract.ts';
 import type { QueryHandler } from './handler.ts';
 import { NativeUdpSocket, nativeUdp } from './native/index.ts';
 
-export const TCP_READ_TIMEOUT_MS = 2_000;
-export const TCP_IDLE_TIMEOUT_MS = 10_000;
-export const TCP_MAX_CONNECTIONS = 1_000;
+export {
+  listenTcp, TCP_IDLE_TIMEOUT_MS, TCP_MAX_BUFFERED, TCP_MAX_CONNECTIONS, TCP_MAX_CONNECTIONS_PER_SOURCE,
+  TCP_MAX_INFLIGHT, TCP_READ_TIMEOUT_MS, TCP_WRITE_TIMEOUT_MS, type TcpConnectionInfo, type TcpLimits,
+  type TcpListener,
+} from './tcp.ts';
 
 export interface Listener {
   readonly protocol: 'udp' | 'tcp';
@@ -86,89 +85,4 @@ async function listenUdpDgram(address: string, port: number, handler: QueryHandl
     }
   });
   return l;
-}
-
-export async function listenTcp(address: string, port: number, handler: QueryHandler, reusePort: boolean, log: Logger): Promise<Listener> {
-  const conns = new Set<net.Socket>();
-  // allowHalfOpen: a client may send its queries and then FIN; the answers still pending are
-  // written before this side closes (see serveConnection), instead of being lost to an auto-end.
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false, allowHalfOpen: true });
-  server.maxConnections = TCP_MAX_CONNECTIONS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: address, port, reusePort, exclusive: !reusePort, ipv6Only: address.includes(':') }, () => { server.off('error', reject); resolve(); });
-  });
-  server.on('error', (e) => log.error(`tcp ${address}:${port}: ${e.message}`));
-  const bound = server.address() as net.AddressInfo;
-  const l: Listener = {
-    protocol: 'tcp', address, port: bound.port, handler,
-    close: () => new Promise((r) => {
-      server.close(() => r());
-      for (const c of conns) c.destroy();
-    }),
-  };
-  server.on('connection', (sock) => {
-    conns.add(sock);
-    sock.on('close', () => conns.delete(sock));
-    serveConnection(sock, l, log);
-  });
-  return l;
-}
-
-function serveConnection(sock: net.Socket, l: Listener, log: Logger): void {
-  let buf: Buffer = Buffer.alloc(0);
-  let pending = 0;          // answers still being worked on for this connection
-  let timer: NodeJS.Timeout | undefined;
-  let reading = false;      // the timer running is the read deadline of the frame at the head of buf
-  const info = {
-    protocol: 'tcp' as const, remoteAddress: sock.remoteAddress ?? '', remotePort: sock.remotePort ?? 0,
-    localAddress: sock.localAddress ?? '', localPort: sock.localPort ?? 0,
-  };
-  const arm = () => {
-    // A started frame must complete within the read timeout, counted from its first byte (more
-    // segments of the same frame do not extend it, as Go's per-message read deadline); between
-    // queries the idle timeout applies; while answers are pending, neither.
-    if (pending === 0 && buf.length > 0 && reading) return;
-    clearTimeout(timer);
-    reading = false;
-    if (pending > 0) return;
-    reading = buf.length > 0;
-    timer = setTimeout(() => sock.destroy(), reading ? TCP_READ_TIMEOUT_MS : TCP_IDLE_TIMEOUT_MS);
-  };
-  arm();
-  let ended = false;         // the client half-closed: finish the pending answers, then close
-  const finishIfEnded = () => { if (ended && pending === 0 && !sock.destroyed) { clearTimeout(timer); sock.end(); } };
-  sock.on('error', () => sock.destroy());
-  sock.on('close', () => clearTimeout(timer));
-  sock.on('end', () => { ended = true; finishIfEnded(); });
-  sock.on('data', (chunk: Buffer) => {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= 2) {
-      const len = buf.readUInt16BE(0);
-      if (len < 12) { sock.destroy(); return; }   // cannot be a DNS message: drop the connection
-      if (buf.length < 2 + len) break;
-      const wire = buf.subarray(2, 2 + len);
-      buf = buf.subarray(2 + len);
-      reading = false;      // that frame is complete: the next one gets its own deadline
-      pending++;
-      try {
-        l.handler.handle(wire, info, (bytes) => {
-          pending--;
-          if (bytes && !sock.destroyed) {
-            const framed = Buffer.allocUnsafe(2 + bytes.length);
-            framed.writeUInt16BE(bytes.length, 0);
-            bytes.copy(framed, 2);
-            sock.write(framed);
-          }
-          arm();
-          finishIfEnded();
-        });
-      } catch (e) {
-        pending--;
-        log.error(`tcp query from ${info.remoteAddress}:${info.remotePort}: ${String(e)}`);
-        finishIfEnded();
-      }
-    }
-    arm();
-  });
 }

@@ -120,9 +120,9 @@ export class TcpSession {
     });
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<TcpSession> {
+  static open(port: number, host = '127.0.0.1', localAddress?: string): Promise<TcpSession> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host }, () => { s.off('error', reject); resolve(new TcpSession(s)); });
+      const s = net.connect({ port, host, localAddress }, () => { s.off('error', reject); resolve(new TcpSession(s)); });
       s.once('error', reject);
     });
   }

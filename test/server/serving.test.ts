@@ -161,11 +161,12 @@ describe('EDNS', () => {
     expect(texts).toEqual(AUTHORS);
   });
 
-  it("honours the client's EDNS UDP size", async () => {
+  it("honours the client's EDNS UDP size, up to the server's 1232-byte UDP limit", async () => {
+    // a 4096 offer is held to 1232 without bufsize (see test/server/udp-answer-size.test.ts)
     const big = (await exchange(s.port, buildQuery('authors.bind', 'TXT', { class: 3, udpSize: 4096 })))!;
-    expect(header(big).tc).toBe(0);
-    expect(header(big).an).toBe(AUTHORS.length);
-    expect(big.length).toBeGreaterThan(1232);
+    expect(header(big).tc).toBe(1);
+    expect(big.length).toBeLessThanOrEqual(1232);
+    expect(big.length).toBeGreaterThan(900);
 
     const mid = (await exchange(s.port, buildQuery('authors.bind', 'TXT', { class: 3, udpSize: 900 })))!;
     expect(header(mid).tc).toBe(1);

@@ -1,6 +1,8 @@
 /**
  * bufsize: caps the EDNS0 buffer size of queries (default 1232, the DNS Flag Day 2020 value) so
- * answers and forwarded queries avoid IP fragmentation (CoreDNS's plugin/bufsize).
+ * answers and forwarded queries avoid IP fragmentation (CoreDNS's plugin/bufsize). In a block with
+ * bufsize, the server's own 1232-byte limit on UDP answers (src/server/handler.ts) gives way to this
+ * plugin's: req.size, lowered here to SIZE, is then the only limit, so SIZE may also be larger.
  */
 import type { PluginDefinition } from '../../plugin/contract.ts';
 import { maxArgs, noBlock, parseIntIn } from '../../plugin/args.ts';

@@ -8,8 +8,10 @@
  * datagrams per call (recvmmsg/sendmmsg); Node does not expose that, so udp.c does, and nothing more:
  * a non-blocking socket polled by libuv (uv_poll_t), up to SLOTS datagrams read per recvmmsg into an
  * ArrayBuffer shared with JS, ONE call into JS per batch, and the replies JS queued in the same buffer
- * sent with ONE sendmmsg. It is C over N-API (ABI-stable: headers only, no node-gyp, no linking), built
- * by build.mjs at `npm install` with the system compiler. When it is not there (no compiler, not Linux,
+ * sent with ONE sendmmsg. A datagram larger than a slot, up to 65,535 bytes like node:dgram, is
+ * received whole (its tail in an overflow area, udp.c) so both UDP paths take the same queries.
+ * It is C over N-API (ABI-stable: headers only, no node-gyp, no linking), built by build.mjs at
+ * `npm install` with the system compiler. When it is not there (no compiler, not Linux,
  * CLUSTERDNS_NATIVE_UDP=0) listeners.ts uses node:dgram, with the same behaviour.
  *
  * Reply ordering and lifetimes: a query's bytes are copied out of the shared buffer (plugins keep
@@ -25,9 +27,10 @@ interface Addon {
   open(address: string, port: number, reusePort: boolean, shared: ArrayBuffer, onBatch: (n: number) => void): [object, number, string];
   flush(handle: object, count: number): void;
   sendOne(handle: object, bytes: Uint8Array, sockaddr: Uint32Array): void;
+  copyOverflow(handle: object, slot: number, target: Uint8Array): number;
   close(handle: object): void;
   stats(handle: object): [number, number];
-  SLOTS: number; SLOT_SIZE: number; META_SIZE: number; SA_SIZE: number; SHARED_SIZE: number;
+  SLOTS: number; SLOT_SIZE: number; MAX_DATAGRAM: number; META_SIZE: number; SA_SIZE: number; SHARED_SIZE: number;
   RECV_DATA: number; RECV_META: number; SEND_DATA: number; SEND_META: number;
   M_LEN: number; M_PORT: number; M_V4: number; M_TEXTLEN: number; M_TEXT: number;
 }
@@ -126,10 +129,16 @@ export class NativeUdpSocket {
         const meta = n.RECV_META + i * n.META_SIZE;
         const w = meta >> 2;
         const len = this.i32[(meta + n.M_LEN) >> 2]!;
-        if (len < 0 || len > n.SLOT_SIZE) continue; // truncated (larger than a slot): malformed, dropped
+        if (len < 0 || len > n.MAX_DATAGRAM) continue; // truncated or no usable source address: dropped
         const data = n.RECV_DATA + i * n.SLOT_SIZE;
         const wire = Buffer.allocUnsafe(len);
-        this.buf.copy(wire, 0, data, data + len);
+        if (len <= n.SLOT_SIZE) {
+          this.buf.copy(wire, 0, data, data + len);
+        } else {
+          // larger than a slot: the rest is in the addon's overflow area (see udp.c), as node:dgram takes it
+          this.buf.copy(wire, 0, data, data + n.SLOT_SIZE);
+          if (n.copyOverflow(this.handle, i, wire.subarray(n.SLOT_SIZE)) !== len - n.SLOT_SIZE) continue;
+        }
         const remotePort = this.i32[(meta + n.M_PORT) >> 2]!;
         const remoteAddress = this.addressAt(meta);
         let inline = true;

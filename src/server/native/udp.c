@@ -13,6 +13,13 @@
  *   SEND_DATA  SLOTS x SLOT_SIZE   replies queued by JS
  *   SEND_META  SLOTS x META_SIZE   per reply: [0,32) destination sockaddr, @32 int32 length
  *
+ * Datagrams larger than a slot (up to MAX_DATAGRAM, as node:dgram's 64 KiB receive buffer takes):
+ * each receive slot has a second iovec into an overflow area of SLOTS x OVERFLOW_STRIDE bytes that
+ * only C holds, mapped without reserving memory, so its pages cost RSS only when a large datagram
+ * lands in them; a datagram's length then exceeds SLOT_SIZE and JS fetches the rest with
+ * copyOverflow(handle, slot, target) during the batch. After a batch that used it, the touched
+ * pages are given back (MADV_DONTNEED), so a flood of large datagrams leaves memory flat.
+ *
  * Every length coming from JS is checked against the slot before use.
  */
 #define _GNU_SOURCE
@@ -28,11 +35,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define SLOTS 64
 #define SLOT_SIZE 4096
+#define MAX_DATAGRAM 65535
+#define OVERFLOW_SIZE (MAX_DATAGRAM - SLOT_SIZE)
+#define OVERFLOW_STRIDE 61440 /* OVERFLOW_SIZE rounded up to whole 4 KiB pages */
 #define META_SIZE 96
 #define SA_SIZE 32
 #define M_LEN 32
@@ -70,7 +81,9 @@ typedef struct {
   napi_async_context actx;
   napi_async_cleanup_hook_handle cleanup;
   struct mmsghdr rmsgs[SLOTS];
-  struct iovec riov[SLOTS];
+  struct iovec riov[SLOTS * 2];  /* per slot: its part of the shared buffer, then its overflow */
+  unsigned char *overflow;       /* SLOTS x OVERFLOW_STRIDE, or NULL (then larger datagrams are truncated) */
+  int overflow_used;             /* a datagram of this batch spilled into the overflow */
   struct mmsghdr smsgs[SLOTS];
   struct iovec siov[SLOTS];
   pending_t *pend;
@@ -103,6 +116,7 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err, const 
 
 static void maybe_free(sock_t *s) {
   if (!s->uv_closed || !s->finalized) return;
+  if (s->overflow) munmap(s->overflow, (size_t)SLOTS * OVERFLOW_STRIDE);
   for (size_t i = s->pend_head; i < s->pend_len; i++) free(s->pend[i].data);
   free(s->pend);
   free(s);
@@ -254,13 +268,17 @@ static void read_batches(sock_t *s) {
       struct msghdr *h = &s->rmsgs[i].msg_hdr;
       h->msg_name = meta + i * META_SIZE;
       h->msg_namelen = SA_SIZE;
-      h->msg_iov = &s->riov[i];
-      h->msg_iovlen = 1;
+      h->msg_iov = &s->riov[2 * i];
+      h->msg_iovlen = s->overflow ? 2 : 1;
       h->msg_control = NULL;
       h->msg_controllen = 0;
       h->msg_flags = 0;
-      s->riov[i].iov_base = s->shared + RECV_DATA + i * SLOT_SIZE;
-      s->riov[i].iov_len = SLOT_SIZE;
+      s->riov[2 * i].iov_base = s->shared + RECV_DATA + i * SLOT_SIZE;
+      s->riov[2 * i].iov_len = SLOT_SIZE;
+      if (s->overflow) {
+        s->riov[2 * i + 1].iov_base = s->overflow + (size_t)i * OVERFLOW_STRIDE;
+        s->riov[2 * i + 1].iov_len = OVERFLOW_SIZE;
+      }
     }
     int n = recvmmsg(s->fd, s->rmsgs, SLOTS, MSG_DONTWAIT, NULL);
     if (n < 0 && errno == EINTR) continue;
@@ -268,7 +286,9 @@ static void read_batches(sock_t *s) {
     for (int i = 0; i < n; i++) {
       unsigned char *m = meta + i * META_SIZE;
       struct msghdr *h = &s->rmsgs[i].msg_hdr;
-      int32_t len = (h->msg_flags & MSG_TRUNC) || s->rmsgs[i].msg_len > SLOT_SIZE ? -1 : (int32_t)s->rmsgs[i].msg_len;
+      size_t room = s->overflow ? MAX_DATAGRAM : SLOT_SIZE;
+      int32_t len = (h->msg_flags & MSG_TRUNC) || s->rmsgs[i].msg_len > room ? -1 : (int32_t)s->rmsgs[i].msg_len;
+      if (len > SLOT_SIZE) s->overflow_used = 1;
       int32_t port = 0, textlen = 0;
       uint32_t v4 = 0;
       char *text = (char *)(m + M_TEXT);
@@ -300,6 +320,11 @@ static void read_batches(sock_t *s) {
     napi_get_global(env, &recv);
     napi_create_int32(env, n, &argv[0]);
     napi_status st = napi_make_callback(env, s->actx, recv, cb, 1, argv, NULL);
+    if (s->overflow_used && s->overflow) {
+      /* JS copied what it needed during the callback: give the touched pages back */
+      madvise(s->overflow, (size_t)SLOTS * OVERFLOW_STRIDE, MADV_DONTNEED);
+      s->overflow_used = 0;
+    }
     if (st == napi_pending_exception) {
       napi_value e;
       napi_get_and_clear_last_exception(env, &e);
@@ -429,10 +454,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->family = family;
   s->shared = shared;
   s->uv_closed = 1; /* until the poll handle exists */
+  void *ov = mmap(NULL, (size_t)SLOTS * OVERFLOW_STRIDE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  s->overflow = ov == MAP_FAILED ? NULL : ov;
   uv_loop_t *loop = NULL;
   napi_value name, handle;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop || uv_poll_init(loop, &s->poll, fd) != 0) {
     close(fd);
+    if (s->overflow) munmap(s->overflow, (size_t)SLOTS * OVERFLOW_STRIDE);
     free(s);
     napi_throw_error(env, NULL, "open: cannot poll the socket");
     return NULL;
@@ -546,6 +574,42 @@ static napi_value js_send_one(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* copyOverflow(handle, slot, target: Uint8Array): the bytes past SLOT_SIZE of the datagram received
+ * in `slot` of the current batch, into target (at most target's length); returns the count copied. */
+static napi_value js_copy_overflow(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) { napi_throw_type_error(env, NULL, "copyOverflow: 3 arguments"); return NULL; }
+  sock_t *s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  int32_t slot = 0;
+  CHECK(napi_get_value_int32(env, argv[1], &slot));
+  bool ok = false;
+  napi_is_typedarray(env, argv[2], &ok);
+  if (!ok) { napi_throw_type_error(env, NULL, "copyOverflow: target must be a Uint8Array"); return NULL; }
+  napi_typedarray_type t;
+  size_t n, off;
+  void *d;
+  napi_value ab;
+  CHECK(napi_get_typedarray_info(env, argv[2], &t, &n, &d, &ab, &off));
+  if (t != napi_uint8_array) { napi_throw_type_error(env, NULL, "copyOverflow: target must be a Uint8Array"); return NULL; }
+  size_t copied = 0;
+  if (!s->closing && s->overflow && slot >= 0 && slot < SLOTS) {
+    unsigned char *m = s->shared + RECV_META + slot * META_SIZE;
+    int32_t len;
+    memcpy(&len, m + M_LEN, 4);
+    if (len > SLOT_SIZE && len <= MAX_DATAGRAM) {
+      copied = (size_t)len - SLOT_SIZE;
+      if (copied > n) copied = n;
+      memcpy(d, s->overflow + (size_t)slot * OVERFLOW_STRIDE, copied);
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_uint32(env, (uint32_t)copied, &out));
+  return out;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -588,10 +652,12 @@ NAPI_MODULE_INIT() {
   set_fn(env, exports, "open", js_open);
   set_fn(env, exports, "flush", js_flush);
   set_fn(env, exports, "sendOne", js_send_one);
+  set_fn(env, exports, "copyOverflow", js_copy_overflow);
   set_fn(env, exports, "close", js_close);
   set_fn(env, exports, "stats", js_stats);
   set_int(env, exports, "SLOTS", SLOTS);
   set_int(env, exports, "SLOT_SIZE", SLOT_SIZE);
+  set_int(env, exports, "MAX_DATAGRAM", MAX_DATAGRAM);
   set_int(env, exports, "META_SIZE", META_SIZE);
   set_int(env, exports, "RECV_DATA", RECV_DATA);
   set_int(env, exports, "RECV_META", RECV_META);
