@@ -3,6 +3,8 @@
  * `HINFO <random>.<random>.<zone>` is sent to the block's own address over UDP. If that query comes
  * back through this plugin more than twice, queries loop (e.g. forward points at a resolver that
  * points back at us): the server logs CoreDNS's line and exits, instead of spinning at 100 % CPU.
+ * Sightings are counted per probe: a probe that got no answer in time (an upstream that is silent,
+ * slow, or unreachable) resets the count, so a quiet upstream is never taken for a loop.
  *
  * Threads: the probe runs once, where role !== 'data'; workers answering queries report every
  * sighting of the probe name to that side over a channel, where they are counted.
@@ -98,8 +100,12 @@ export class Loop implements Plugin {
       if (this.closed || this.off || this.detected) return;
       if (Date.now() >= deadline) { this.disable(); return; }
       this.exchange().then((answered) => {
-        if (answered) this.after(DISABLE_AFTER_MS, () => this.disable());
-        else this.after(RETRY_MS, attempt);
+        if (answered) { this.after(DISABLE_AFTER_MS, () => this.disable()); return; }
+        // Unanswered (upstream silent or slow, or nobody listening yet): this probe's sightings
+        // are forgotten, as CoreDNS's loop resets after every failed exchange. Only a probe that
+        // comes back to us more than twice within one attempt is a loop.
+        this.seen = 0;
+        this.after(RETRY_MS, attempt);
       });
     };
     attempt();

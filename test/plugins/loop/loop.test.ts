@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ const cleanup: (() => unknown)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
 
 /** Run the CLI until it exits (or `ms` passed: then kill it); returns exit code and output. */
-function runCli(corefileText: string, port: number, workers: number, ms: number): Promise<{ code: number | null; out: string; ms: number }> {
+function runCli(corefileText: string, port: number, workers: number, ms: number, stopWhen?: () => boolean): Promise<{ code: number | null; out: string; ms: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-'));
   cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const corefile = path.join(dir, 'Corefile');
@@ -33,7 +34,8 @@ function runCli(corefileText: string, port: number, workers: number, ms: number)
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   return new Promise((resolve) => {
     const t = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', (code) => { clearTimeout(t); resolve({ code, out, ms: Date.now() - t0 }); });
+    const poll = stopWhen && setInterval(() => { if (stopWhen()) child.kill('SIGKILL'); }, 50);
+    child.on('exit', (code) => { clearTimeout(t); if (poll) clearInterval(poll); resolve({ code, out, ms: Date.now() - t0 }); });
   });
 }
 
@@ -53,6 +55,46 @@ describe('loop', () => {
     const r = await runCli(`. {\n  loop\n  forward . 127.0.0.1:${port}\n}\n`, port, 2, 20_000);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/\[FATAL\] plugin\/loop: Loop \(127\.0\.0\.1:\d+ -> :\d+\) detected for zone "\."/);
+  });
+
+  test('a silent or slow upstream is not a loop: unanswered probes are retried and the server keeps running', async () => {
+    // Before the fix each unanswered probe's sighting added up: the third one (~5 s) was "Loop detected".
+    const [silent, slow] = [await Upstream.start(), await Upstream.start()];
+    cleanup.push(() => silent.close(), () => slow.close());
+    silent.behaviour = { silent: true };
+    slow.behaviour = { delayMs: 2_500 }; // answers, but after the probe's 2 s timeout
+    const hinfo = (u: Upstream) => u.queries.filter((q) => q.type === 13);
+    // Stop each run once its upstream has seen probes spread over 5 s (three attempts or more).
+    const spread = (u: Upstream) => () => { const h = hinfo(u); return h.length > 0 && h.at(-1)!.at - h[0]!.at >= 5_000; };
+    const [p1, p2] = [await freePort(), await freePort()];
+    const [a, b] = await Promise.all([
+      runCli(`. {\n  loop\n  forward . ${silent.address}\n}\n`, p1, 1, 15_000, spread(silent)),
+      runCli(`. {\n  loop\n  forward . ${slow.address}\n}\n`, p2, 2, 15_000, spread(slow)),
+    ]);
+    for (const [r, u] of [[a, silent], [b, slow]] as const) {
+      expect(r.out).not.toContain('[FATAL]');
+      expect(r.code).toBeNull(); // still running: killed by the test, not exited
+      expect(spread(u)()).toBe(true);
+    }
+  }, 30_000);
+
+  test('an upstream that forwards back to us is still detected', async () => {
+    const port = await freePort();
+    // A relay on 127.0.0.1: every query it gets goes to our server, every answer back to its asker.
+    const relay = dgram.createSocket('udp4');
+    await new Promise<void>((r) => relay.bind(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => relay.close(() => r())));
+    const askers = new Map<number, dgram.RemoteInfo>();
+    let relayed = 0;
+    relay.on('message', (m, from) => {
+      if (from.port === port) { const to = askers.get(m.readUInt16BE(0)); if (to) relay.send(m, to.port, to.address); return; }
+      if (++relayed > 200) return; // bounded, should detection fail
+      askers.set(m.readUInt16BE(0), from);
+      relay.send(m, port, '127.0.0.1');
+    });
+    const r = await runCli(`. {\n  loop\n  forward . 127.0.0.1:${relay.address().port}\n}\n`, port, 1, 20_000);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`\\[FATAL\\] plugin/loop: Loop \\(127\\.0\\.0\\.1:${relay.address().port} -> :${port}\\) detected for zone "\\."`));
   });
 
   test('no loop: the probe reaches the upstream once and the server keeps answering', async () => {
