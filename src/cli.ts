@@ -12,6 +12,9 @@
  *   -workers N   answering threads (clusterdns only; default: the cores the process may use,
  *                capped by its cgroup CPU quota and memory limit — see server/sizing.ts)
  * Flags take one or two dashes and "-flag value" or "-flag=value", as Go's flag package does.
+ * Signals: SIGTERM/SIGINT stop (with health's lameduck), SIGUSR1 reloads the Corefile, SIGHUP is
+ * ignored. Run it with `node --disable-sigusr1` (bin.js, `npm start` and the image do) so that a
+ * SIGUSR1 can never open Node's inspector, even before these handlers are in place.
  */
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,6 +24,7 @@ import { LoopbackHub } from './server/channels.ts';
 import { loadPlugins } from './plugin/registry.ts';
 import { VERSION } from './version.ts';
 import { defaultWorkers } from './server/sizing.ts';
+import { unblockSignal } from './server/native/signals.ts';
 
 const USAGE = `Usage of clusterdns:
   -conf string
@@ -134,6 +138,23 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // SIGUSR1 is taken at once too: without a listener (and without --disable-sigusr1) Node opens its
+  // inspector on 127.0.0.1:9229 when it arrives. A reload asked for during start-up is done once
+  // the server runs (several signals make one reload).
+  let reloadQueued = false;
+  const reload = () => {
+    if (!server) { reloadQueued = true; return; }
+    if (stopping) return;
+    process.stdout.write('[INFO] SIGUSR1: Reloading\n');
+    void server.reload({ force: true });
+  };
+  process.on('SIGUSR1', reload);
+  // Under --disable-sigusr1 Node leaves SIGUSR1 blocked; with our listener in place, let it through
+  // (one sent while blocked arrives now and is queued as above).
+  const blocked = unblockSignal('SIGUSR1');
+  if (blocked && process.execArgv.includes('--disable-sigusr1')) process.stderr.write(`[WARNING] SIGUSR1 will not reload the Corefile: ${blocked}\n`);
+  // SIGHUP is ignored, as CoreDNS does: a terminal or supervisor hanging up is no reason to stop.
+  process.on('SIGHUP', () => {});
   try {
     server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet });
   } catch (e) {
@@ -142,11 +163,7 @@ async function main(): Promise<number> {
   }
   if (f.pidfile) writeFileSync(f.pidfile, `${process.pid}\n`);
   if (requested) void stop(requested);
-  const running = server;
-  process.on('SIGUSR1', () => {
-    process.stdout.write('[INFO] SIGUSR1: Reloading\n');
-    void running.reload({ force: true });
-  });
+  else if (reloadQueued) reload();
   return -1; // keep running
 }
 

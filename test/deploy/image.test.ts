@@ -38,7 +38,8 @@ describe('the Dockerfile', () => {
     expect(lines.some((l) => /npm ci\b.*--omit=dev/.test(l))).toBe(true);
     const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
-    expect(entry[1]).toBe(`/app/${pkg.bin.clusterdns}`);
+    // --disable-sigusr1: SIGUSR1 (reload) must never open Node's inspector on 127.0.0.1:9229.
+    expect(entry).toEqual(['/nodejs/bin/node', '--disable-sigusr1', `/app/${pkg.bin.clusterdns}`]);
     expect(cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
     expect(/^WORKDIR \/app$/m.test(dockerfile)).toBe(true);
     for (const p of ['53/udp', '53/tcp', '8080/tcp', '8181/tcp', '9153/tcp']) expect(dockerfile).toMatch(new RegExp(`^EXPOSE .*\\b${p}\\b`, 'm'));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the batched-UDP addon (udp.c → build/udp.node) with the system C compiler: no node-gyp, no
+ * Builds the batched-UDP addon (udp.c → build/udp.node), and signals.c → build/signals.node (lets
+ * SIGUSR1 reach the reload handler under --disable-sigusr1), with the system C compiler: no node-gyp, no
  * network. An N-API addon needs only headers (node_api.h, uv.h) and no import library on Linux: the
  * symbols resolve against the node binary that loads it, and N-API is ABI-stable, so headers of any
  * Node >= 16 do.
@@ -62,6 +63,17 @@ try {
     }
   }
   console.log(`clusterdns: built ${out.slice(root.length + 1)} (batched UDP, headers from ${include})`);
+  // signals.c → build/signals.node: lets SIGUSR1 through under --disable-sigusr1 (see signals.c).
+  const sigOut = join(here, 'build', 'signals.node');
+  const sigTmp = `${sigOut}.${process.pid}.tmp`;
+  const s = spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', include, join(here, 'signals.c'), '-o', sigTmp], { encoding: 'utf8' });
+  if (s.error || s.status !== 0) {
+    rmSync(sigTmp, { force: true });
+    console.warn(`clusterdns: ${sigOut.slice(root.length + 1)} not built; SIGUSR1 will not reload the Corefile under --disable-sigusr1`);
+    process.exit(strict ? 1 : 0);
+  }
+  renameSync(sigTmp, sigOut);
+  console.log(`clusterdns: built ${sigOut.slice(root.length + 1)} (SIGUSR1 reload under --disable-sigusr1)`);
 } catch (e) {
   give_up(e.message);
 }
