@@ -17,6 +17,7 @@
  * SIGUSR1 can never open Node's inspector, even before these handlers are in place.
  */
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readUserFileSync, UserFileError } from './corefile/files.ts';
 import { resolve } from 'node:path';
 import { startServer, type Server } from './server/index.ts';
 import { buildGeneration, ConfigErrors } from './server/generation.ts';
@@ -99,8 +100,9 @@ async function main(): Promise<number> {
   const path = f.conf === '-' ? '-' : resolve(f.conf);
   let text: string;
   try {
-    text = f.conf === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+    text = f.conf === '-' ? readFileSync(0, 'utf8') : readUserFileSync(path, 'corefile');
   } catch (e) {
+    if (e instanceof UserFileError && e.code !== 'ENOENT') { process.stderr.write(`clusterdns: cannot read Corefile ${e.message}\n`); return 1; }
     process.stderr.write(`clusterdns: cannot read Corefile ${f.conf}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file — pass one with -conf FILE' : (e as Error).message}\n`);
     return 1;
   }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { lex } from './lexer.ts';
 import type { Env, Token } from './lexer.ts';
 import { CorefileError } from './types.ts';
+import { UserFileError } from './files.ts';
 
 export interface Snippet {
   name: string;
@@ -86,7 +87,8 @@ function importFile(file: string, at: Token, args: string[], ctx: ImportContext,
     if (code === 'EISDIR') {
       throw CorefileError.at(at, `import "${pattern}": ${file} is a directory — import the files in it with a glob like "dir/*"`);
     }
-    throw CorefileError.at(at, `import "${pattern}": cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    // UserFileError's message names the file and the problem, never the file's content.
+    throw CorefileError.at(at, `import "${pattern}": ${e instanceof UserFileError ? e.message : `cannot read ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`}`);
   }
   return stamp(lex(text, file, ctx.env, chain), chain, args, at, `file ${file}`);
 }

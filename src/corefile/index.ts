@@ -5,7 +5,7 @@
  *
  * What is not the parser's job: whether a directive name is known, and what its args mean.
  */
-import fs from 'node:fs';
+import { readUserFileSync } from './files.ts';
 import { lex } from './lexer.ts';
 import type { Env } from './lexer.ts';
 import { CorefileParser } from './parser.ts';
@@ -20,7 +20,7 @@ export { substituteEnv } from './lexer.ts';
 export interface ParseOptions {
   /** Environment for `{$VAR}` / `{%VAR%}` (default: process.env). */
   env?: Env;
-  /** How imported files are read (default: fs.readFileSync as UTF-8). Globs always list the real filesystem. */
+  /** How imported files are read (default: readUserFileSync, regular files up to 1 MiB). Globs always list the real filesystem. */
   readFile?: (file: string) => string;
 }
 
@@ -30,7 +30,7 @@ export interface ParseOptions {
  */
 export function parseCorefile(text: string, file: string, opts: ParseOptions = {}): ServerBlockConfig[] {
   const env = opts.env ?? process.env;
-  const readFile = opts.readFile ?? ((f: string) => fs.readFileSync(f, 'utf8'));
+  const readFile = opts.readFile ?? ((f: string) => readUserFileSync(f, 'corefile'));
   const tokens = lex(text, file, env, CorefileParser.chainFor(file));
   return new CorefileParser(tokens, { env, readFile, snippets: new Map() }).parseAll();
 }

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readUserFile } from '../corefile/files.ts';
 import { AggregatorRegistry } from 'prom-client';
 import { registry } from '../metrics/registry.ts';
 import { buildInfo, panics } from '../metrics/dns.ts';
@@ -49,8 +49,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const dnsPort = o.dnsPort ?? 53;
   const workers = Math.max(1, o.workers ?? defaultWorkers());
   const env = o.env ?? process.env;
-  const readCorefile = async () => (o.corefilePath === '-' ? currentText : readFile(o.corefilePath, 'utf8'));
-  let currentText = o.corefileText ?? await readFile(o.corefilePath, 'utf8');
+  const readCorefile = async (): Promise<string> => (o.corefilePath === '-' ? currentText : (await readUserFile(o.corefilePath, 'corefile')).text);
+  let currentText = o.corefileText ?? (await readUserFile(o.corefilePath, 'corefile')).text;
   const shared = new Map<string, unknown>();
   shared.set(SHARED.corefileText, readCorefile);
   shared.set(SHARED.sink, sink);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { readUserFileSync, UserFileError } from '../../corefile/files.ts';
 
 export interface UpstreamAddr {
   host: string;           // IP literal, without brackets
@@ -106,8 +107,9 @@ export class ResolvConfError extends Error {}
 export function readResolvConf(file: string): UpstreamAddr[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readUserFileSync(file, 'resolvconf');
   } catch (e) {
+    if (e instanceof UserFileError && e.code !== 'ENOENT' && e.code !== 'EACCES' && e.code !== 'EISDIR') throw new ResolvConfError(e.message);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ResolvConfError(`${file}: no such file`);
     if (code === 'EACCES') throw new ResolvConfError(`${file}: permission denied`);

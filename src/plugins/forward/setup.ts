@@ -11,6 +11,7 @@ import { Rcode, rcodeFromName } from '../../dns/types.ts';
 import { parseDuration } from '../../plugin/duration.ts';
 import { parseAddress, readResolvConf, ResolvConfError, resolveFilePath, type UpstreamAddr } from './hosts.ts';
 import { POLICIES, type PolicyName } from './policy.ts';
+import { readUserBytesSync, UserFileError } from '../../corefile/files.ts';
 
 export const MAX_UPSTREAMS = 15;
 
@@ -164,7 +165,7 @@ function parseOption(cfg: ForwardConfig, o: Directive, err: Err): void {
     case 'tls': {
       want(0, 3, '[CERT KEY] [CA]');
       const read = (f: string) => {
-        try { return fs.readFileSync(f); } catch (e) { throw err(o, `tls: ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`); }
+        try { return readUserBytesSync(f, 'tls'); } catch (e) { throw err(o, `tls: ${e instanceof UserFileError ? e.message : `${f}: ${(e as Error).message}`}`); }
       };
       const t: tls.ConnectionOptions = {};
       if (a.length === 1) t.ca = read(a[0]!);

@@ -2,9 +2,12 @@
  * Keeps a HostsIndex in step with its file: re-read when the file's modification time or size
  * changes, checked every reload interval (CoreDNS's readHosts). A file that disappears or cannot
  * be read keeps the last good entries; that is logged once, and once more when it is back.
+ * Reads go through readUserFile: only a regular file up to 16 MiB, so a FIFO or device swapped in
+ * for the file cannot block or flood the thread.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { readUserBytesWithStatsSync, readUserFile, UserFileError } from '../../corefile/files.ts';
 import type { Logger } from '../../plugin/contract.ts';
 import { type HostsIndex, type ParseOptions, parseHosts } from './hostsfile.ts';
 
@@ -35,16 +38,17 @@ export class HostsFileWatcher {
 
   /** The first read, at setup. A missing file is not an error (setup has warned about it). */
   loadSync(): void {
-    let st: Stats;
-    let text: string;
+    let r: { bytes: Buffer; stats: Stats };
     try {
-      st = statSync(this.path);
-      if (st.isDirectory()) return;
-      text = readFileSync(this.path, 'utf8');
-    } catch {
+      r = readUserBytesWithStatsSync(this.path, 'hosts');
+    } catch (e) {
+      // Missing or a directory: setup has warned. Anything else (a FIFO, too big) is said here.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EISDIR') { this.failing = true; this.log.warning(`Failed to read hosts file ${(e as Error).message}`); }
       return;
     }
-    this.apply(text, st);
+    if (r.bytes.includes(0)) { this.failing = true; this.log.warning(`Failed to read hosts file ${this.path}: is not a text file (it contains NUL bytes)`); return; }
+    this.apply(r.bytes.toString('utf8'), r.stats);
   }
 
   /** One periodic check: stat, and re-read when changed. Never throws. */
@@ -62,14 +66,14 @@ export class HostsFileWatcher {
         this.recovered();
         return;
       }
-      const text = await readFile(this.path, 'utf8');
-      this.apply(text, st);
+      const r = await readUserFile(this.path, 'hosts');
+      this.apply(r.text, r.stats);
       this.recovered();
     } catch (err) {
       if (!this.failing) {
         this.failing = true;
-        const why = err instanceof Error ? err.message : String(err);
-        this.log.warning(`Failed to read hosts file ${this.path}: ${why}; keeping the last ${this.index.entries()} entries`);
+        const why = err instanceof UserFileError ? err.message : `${this.path}: ${err instanceof Error ? err.message : String(err)}`;
+        this.log.warning(`Failed to read hosts file ${why}; keeping the last ${this.index.entries()} entries`);
       }
     }
   }

@@ -4,19 +4,21 @@
  * http:// server is marked skipTLSVerify, which @kubernetes/client-node 2.x requires before it
  * will talk to it at all.
  */
-import fs from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CorefileError } from '../../corefile/types.ts';
 import type { KubernetesOptions } from './setup.ts';
+import { readUserBytesSync, readUserFileSync, UserFileError } from '../../corefile/files.ts';
 
 export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
   if (o.kubeconfig) {
     const { path, context, at } = o.kubeconfig;
     try {
-      kc.loadFromString(fs.readFileSync(path, 'utf8'));
+      kc.loadFromString(readUserFileSync(path, 'kubeconfig'));
     } catch (e) {
-      throw CorefileError.at(at, `kubernetes: cannot load kubeconfig ${path}: ${(e as Error).message} — check the path and that the file is a kubeconfig`);
+      // Only the first line of a parser's message: the following ones quote the file (credentials).
+      const why = e instanceof UserFileError ? e.message : `${path}: ${(e as Error).message.split('\n')[0]}`;
+      throw CorefileError.at(at, `kubernetes: cannot load kubeconfig ${why} — check the path and that the file is a kubeconfig`);
     }
     if (context !== undefined) {
       if (!kc.getContextObject(context)) {
@@ -26,9 +28,17 @@ export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = p
     }
     if (!kc.getCurrentCluster()) throw CorefileError.at(at, `kubernetes: kubeconfig ${path} has no current cluster — set current-context or give a CONTEXT`);
   } else if (o.endpoint) {
+    // The TLS files are read here (checked, capped) and handed over as data, not as paths the
+    // client library would read itself, unchecked.
+    const pem = (f: string | undefined) => {
+      if (f === undefined) return undefined;
+      try { return readUserBytesSync(f, 'tls').toString('base64'); } catch (e) {
+        throw CorefileError.at(o.at, `kubernetes: tls: ${e instanceof UserFileError ? e.message : `${f}: ${(e as Error).message}`}`);
+      }
+    };
     kc.loadFromClusterAndUser(
-      { name: 'endpoint', server: o.endpoint, skipTLSVerify: false, caFile: o.tls?.ca },
-      { name: 'endpoint', certFile: o.tls?.cert, keyFile: o.tls?.key },
+      { name: 'endpoint', server: o.endpoint, skipTLSVerify: false, caData: pem(o.tls?.ca) },
+      { name: 'endpoint', certData: pem(o.tls?.cert), keyData: pem(o.tls?.key) },
     );
   } else {
     if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {

@@ -22,6 +22,7 @@ import {
   type ApiEndpointSlice, type ApiPod, type ApiService, type Rec,
 } from './records.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
+import { readUserFileSync, UserFileError } from '../../corefile/files.ts';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MAX_FILES = 10_000;
@@ -102,7 +103,7 @@ export class ManifestSource {
   }
 
   private parse(file: string): Obj[] {
-    const text = fs.readFileSync(file, 'utf8');
+    const text = readUserFileSync(file, 'manifest');
     const objs: Obj[] = [];
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message.split('\n')[0]);
@@ -124,7 +125,7 @@ export class ManifestSource {
       try {
         this.lastGood.set(f, this.parse(f));
       } catch (e) {
-        this.log.error(`manifests: ${f}: ${(e as Error).message} — keeping its last good content`);
+        this.log.error(`manifests: ${e instanceof UserFileError ? e.message : `${f}: ${(e as Error).message}`} — keeping its last good content`);
       }
     }
     for (const f of [...this.lastGood.keys()]) if (!seen.has(f)) this.lastGood.delete(f);

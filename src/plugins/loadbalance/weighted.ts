@@ -9,12 +9,11 @@
  *                100.64.1.1 3           (address and weight 1..255)
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Type, type AData, type ResourceRecord } from '../../dns/types.ts';
 import type { Logger } from '../../plugin/contract.ts';
 import { canonicalIP } from '../hosts/ip.ts';
 import { groupRecords } from './shuffle.ts';
+import { readUserFile, readUserFileSync } from '../../corefile/files.ts';
 
 export type Weights = Map<string, Map<string, number>>; // owner name → canonical address → weight
 
@@ -69,11 +68,11 @@ export class WeightedRoundRobin {
   }
 
   /** The first load. Throws WeightFileError on bad content, the fs error when it cannot be read. */
-  loadSync(): void { this.apply(readFileSync(this.fileName, 'utf8')); }
+  loadSync(): void { this.apply(readUserFileSync(this.fileName, 'weights')); }
 
   async reload(): Promise<void> {
     try {
-      if (this.apply(await readFile(this.fileName, 'utf8'))) this.log.info(`Successfully reloaded weight file ${this.fileName}`);
+      if (this.apply((await readUserFile(this.fileName, 'weights')).text)) this.log.info(`Successfully reloaded weight file ${this.fileName}`);
     } catch (err) {
       this.log.error(err instanceof WeightFileError ? err.message : 'weight file open error');
     }

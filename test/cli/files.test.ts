@@ -1,0 +1,112 @@
+/**
+ * Every file a Corefile names, swapped for a FIFO, a device or a /proc file, run through the real
+ * command: `-validate` answers at once with one FILE:LINE line (nothing blocks, nothing is echoed),
+ * and a running server whose hosts file becomes a FIFO keeps answering DNS, /health, SIGUSR1 and
+ * SIGTERM. Each child is killed after 15 s, so a regression fails instead of hanging.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.ts';
+import { query } from '../support/dns-client.ts';
+import { httpGet, until } from '../server/helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NODE = resolve(ROOT, 'node_modules/.bin/node');
+const dir = mkdtempSync(join(tmpdir(), 'clusterdns-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function mkfifo(name: string): string {
+  const p = join(dir, name);
+  execFileSync('mkfifo', [p]);
+  return p;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  const proc = spawn(NODE, ['src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+  const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  return new Promise((r) => proc.on('exit', (code) => { clearTimeout(t); r({ code, stderr, ms: Date.now() - t0 }); }));
+}
+
+function corefile(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('files a Corefile names are read only when they are regular files', () => {
+  it('the Corefile itself is a FIFO: exit 1 at once', async () => {
+    const p = mkfifo('Corefile-fifo');
+    const r = await run(['-conf', p, '-validate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`clusterdns: cannot read Corefile ${p}: is a FIFO (named pipe), not a regular file`);
+  });
+
+  it('import /dev/zero and import /proc/self/environ: FILE:LINE, nothing read, nothing echoed', async () => {
+    const a = corefile('zero', '. {\n  whoami\n  import /dev/zero\n}\n');
+    const b = corefile('environ', '. {\n  import /proc/self/environ\n}\n');
+    const [ra, rb] = await Promise.all([run(['-conf', a, '-validate']), run(['-conf', b, '-validate'], { FILES_TEST_SECRET: 'hunter2-do-not-print' })]);
+    expect(ra.code).toBe(1);
+    expect(ra.stderr).toMatch(new RegExp(`^${a}:3: import "/dev/zero": /dev/zero: is a character device`));
+    expect(rb.code).toBe(1);
+    expect(rb.stderr).toMatch(new RegExp(`^${b}:2: import "/proc/self/environ": /proc/self/environ: is a kernel pseudo-file`));
+    expect(rb.stderr).not.toContain('hunter2');
+  });
+
+  it('forward\'s resolv.conf, forward tls, kubeconfig and kubernetes tls as FIFOs: FILE:LINE each, at once', async () => {
+    const f = mkfifo('resolv.conf');
+    const cert = mkfifo('cert.pem');
+    const kc = mkfifo('kubeconfig');
+    const cases = [
+      [corefile('fwd', `. {\n  forward . ${f}\n}\n`), 2, `${f}: is a FIFO`],
+      [corefile('fwdtls', `. {\n  forward . tls://127.0.0.1:853 {\n    tls ${cert}\n  }\n}\n`), 3, `tls: ${cert}: is a FIFO`],
+      [corefile('kc', `. {\n  kubernetes cluster.local {\n    kubeconfig ${kc}\n  }\n}\n`), 3, `kubeconfig ${kc}: is a FIFO`],
+      [corefile('ktls', `. {\n  kubernetes cluster.local {\n    endpoint https://127.0.0.1:6443\n    tls ${cert} ${cert} ${cert}\n  }\n}\n`), 2, `tls: ${cert}: is a FIFO`],
+    ] as const;
+    const results = await Promise.all(cases.map(([p]) => run(['-conf', p, '-validate'])));
+    for (const [i, r] of results.entries()) {
+      const [p, line, what] = cases[i]!;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^${p}:${line}: `));
+      expect(r.stderr).toContain(what);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('a hosts file replaced by a FIFO: nothing blocks — DNS, /health, reload and SIGTERM keep working', async () => {
+    const [port, hport] = [await freePort(), await freePort()];
+    const hosts = corefile('hosts', '10.0.0.7 kept.example\n');
+    const conf = corefile('Corefile-hosts', `. {\n  health 127.0.0.1:${hport}\n  hosts ${hosts} {\n    reload 100ms\n  }\n}\n`);
+    const proc = spawn(NODE, ['src/cli.ts', '-conf', conf, '-dns.port', String(port), '-workers', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+    const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+    const answer = async () => (await query(port, 'kept.example', 'A', { timeoutMs: 500 }).catch(() => null))?.answers[0]?.address;
+    try {
+      expect(await until(async () => (await answer()) === '10.0.0.7', 10_000)).toBe(true);
+      unlinkSync(hosts);
+      execFileSync('mkfifo', [hosts]);
+      // The periodic check sees the FIFO; a full reload (SIGUSR1) sets the plugin up again on it.
+      expect(await until(() => out.includes('is a FIFO'), 5_000)).toBe(true);
+      expect(await answer()).toBe('10.0.0.7'); // the periodic check keeps the last good entries
+      // The new generation's hosts starts without the file (as CoreDNS's, when it cannot read it).
+      proc.kill('SIGUSR1');
+      expect(await until(() => out.includes('[INFO] SIGUSR1: Reloading'), 5_000)).toBe(true);
+      expect(await until(() => out.includes('[INFO] Reloading complete'), 5_000)).toBe(true);
+      expect((await query(port, 'other.example', 'A', { timeoutMs: 1000 })).header.id).toBeGreaterThanOrEqual(0); // answered
+      expect((await httpGet(`http://127.0.0.1:${hport}/health`, 1000)).status).toBe(200);
+      proc.kill('SIGTERM');
+      expect(await Promise.race([exit, new Promise((r) => setTimeout(() => r('hung'), 5_000))])).toBe(0);
+      expect(out).toMatch(/\[WARNING\] plugin\/hosts: Failed to read hosts file .*hosts: is a FIFO \(named pipe\), not a regular file/);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }, 30_000);
+});
