@@ -79,6 +79,36 @@ describe('files a Corefile names are read only when they are regular files', () 
     }
   });
 
+  it('a kubeconfig with a YAML error: the error gives the position, never the file\'s lines (its token)', async () => {
+    const kc = corefile('kubeconfig-bad', 'apiVersion: v1\nusers:\n- name: a\n  user:\n    token: hunter2-do-not-print\n   bad: [\n');
+    const p = corefile('kc-bad', `. {\n  kubernetes cluster.local {\n    kubeconfig ${kc}\n  }\n}\n`);
+    const r = await run(['-conf', p, '-validate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^${p}:3: kubernetes: cannot load kubeconfig ${kc}: bad indentation of a mapping entry \\(6:4\\)`));
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a FIFO among the manifests: logged with its name, the other files served', async () => {
+    const port = await freePort();
+    const mdir = join(dir, 'manifests');
+    execFileSync('mkdir', ['-p', mdir]);
+    writeFileSync(join(mdir, 'svc.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: default }\nspec: { clusterIP: 10.96.0.77, ports: [{ port: 80 }] }\n');
+    execFileSync('mkfifo', [join(mdir, 'evil.yaml')]);
+    const conf = corefile('Corefile-manifests', `. {\n  kubernetes cluster.local {\n    manifests ${mdir}\n  }\n}\n`);
+    const proc = spawn(NODE, ['src/cli.ts', '-conf', conf, '-dns.port', String(port), '-workers', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+    try {
+      const web = async () => (await query(port, 'web.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null))?.answers[0]?.address;
+      expect(await until(async () => (await web()) === '10.96.0.77', 10_000)).toBe(true);
+      expect(out).toContain(`[ERROR] plugin/kubernetes: manifests: ${join(mdir, 'evil.yaml')}: is a FIFO (named pipe), not a regular file`);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }, 20_000);
+
   it('a hosts file replaced by a FIFO: nothing blocks — DNS, /health, reload and SIGTERM keep working', async () => {
     const [port, hport] = [await freePort(), await freePort()];
     const hosts = corefile('hosts', '10.0.0.7 kept.example\n');
