@@ -38,7 +38,7 @@ export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = p
     };
     kc.loadFromClusterAndUser(
       { name: 'endpoint', server: o.endpoint, skipTLSVerify: false, caData: pem(o.tls?.ca) },
-      { name: 'endpoint', certData: pem(o.tls?.cert), keyData: pem(o.tls?.key) },
+      { name: 'endpoint', certData: pem(o.tls?.cert), keyData: pem(o.tls?.key), username: o.endpointAuth?.username, password: o.endpointAuth?.password },
     );
   } else {
     if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {

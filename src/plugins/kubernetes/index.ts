@@ -18,6 +18,7 @@ import { oncePerBlock } from '../../plugin/args.ts';
 import { parseKubernetes, type KubernetesOptions } from './setup.ts';
 import { KubernetesPlugin, type SourceFactory } from './plugin.ts';
 import { ManifestSource } from './manifests.ts';
+import { redactingLogger } from './redact.ts';
 
 export const definition: PluginDefinition = {
   name: 'kubernetes',
@@ -31,11 +32,11 @@ export const definition: PluginDefinition = {
     }
     if (ctx.role !== 'data') {
       if (o.manifests.length > 0) {
-        make = (feed) => new ManifestSource(o, feed, ctx.log);
+        make = (feed) => new ManifestSource(o, feed, redactingLogger(ctx.log));
       } else {
         const [{ ApiSource }, { buildKubeConfig }] = await Promise.all([import('./api-source.ts'), import('./client.ts')]);
         const kc = buildKubeConfig(o);
-        make = (feed) => new ApiSource(o, kc, feed, ctx.log);
+        make = (feed) => new ApiSource(o, kc, feed, redactingLogger(ctx.log));
       }
     }
     return new KubernetesPlugin(o, ctx, make);

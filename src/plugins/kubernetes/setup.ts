@@ -29,6 +29,7 @@ import { Fallthrough, parseFallthrough } from '../../plugin/fallthrough.ts';
 import { parseDuration } from '../../plugin/args.ts';
 import { parseLabelSelector, type LabelSelector } from './labels.ts';
 import { Kind } from './records.ts';
+import { redactUserinfo, splitUserinfo } from './redact.ts';
 
 export interface At { file: string; line: number }
 export type PodMode = 'disabled' | 'insecure' | 'verified';
@@ -36,7 +37,8 @@ export type PodMode = 'disabled' | 'insecure' | 'verified';
 export interface KubernetesOptions {
   zones: string[];               // lower-case absolute, reverse zones included
   primaryZone: string;           // the first non-reverse zone: PTR targets live there
-  endpoint?: string;
+  endpoint?: string;             // without userinfo: that is in endpointAuth (see redact.ts)
+  endpointAuth?: { username: string; password: string };
   tls?: { cert: string; key: string; ca: string };
   kubeconfig?: { path: string; context?: string; at: At };
   apiserverQps?: number;
@@ -134,9 +136,11 @@ export function parseKubernetes(d: Directive, blockZones: readonly string[]): Ku
       case 'endpoint': {
         const urls = args(opt, 1, Infinity, 'endpoint URL');
         if (!/^https?:\/\/[^/\s]+/.test(urls[0]!)) {
-          throw CorefileError.at(opt, `kubernetes: endpoint "${urls[0]}" is not a URL — write it as https://HOST:PORT or http://HOST:PORT`);
+          throw CorefileError.at(opt, `kubernetes: endpoint "${redactUserinfo(urls[0]!)}" is not a URL — write it as https://HOST:PORT or http://HOST:PORT`);
         }
-        o.endpoint = urls[0]!.replace(/\/+$/, '');
+        const { url, auth } = splitUserinfo(urls[0]!.replace(/\/+$/, ''));
+        o.endpoint = url;
+        if (auth) o.endpointAuth = auth;
         break;
       }
       case 'tls': {
