@@ -1,7 +1,7 @@
 /**
  * A cached response and how a hit is served from it. The response is stored decoded (for the
  * rare re-encode) and pre-encoded in two forms, with and without an OPT record (encoded lazily),
- * together with the offsets of every TTL field. A hit copies the bytes and patches: the id, the
+ * together with the offsets of every TTL field. A hit copies the bytes and patches: the id, the opcode,
  * question name (the asker's case), RD/AD/CD as the asker's query wants them, the OPT's UDP size,
  * and the TTLs (the remaining lifetime, counting down).
  */
@@ -110,7 +110,7 @@ export class Item {
     const ad = this.msg.ad && (req.do || q.ad);
     const v = this.variant(q.edns !== undefined);
     const base: Message = {
-      ...this.msg, id: q.id, rd: q.rd, cd: q.cd, ad, questions: [req.question],
+      ...this.msg, id: q.id, opcode: q.opcode, rd: q.rd, cd: q.cd, ad, questions: [req.question],
       edns: q.edns ? { udpSize: q.edns.udpSize, extendedRcode: 0, version: 0, do: this.ednsDo, options: [] } : undefined,
     };
     const qEnd = questionEnd(req.wire);
@@ -122,7 +122,9 @@ export class Item {
     const w = Buffer.allocUnsafe(v.wire.length);
     v.wire.copy(w);
     w[0] = q.id >> 8; w[1] = q.id & 0xff;
-    w[2] = (w[2]! & 0xfc) | (q.rd ? 1 : 0);                        // TC off, RD as asked (AA as stored, CoreDNS #6185)
+    // The asker's opcode (a NOTIFY hit answers as NOTIFY, as CoreDNS's SetReply), TC off, RD as
+    // asked (QR and AA as stored, CoreDNS #6185).
+    w[2] = (w[2]! & 0x84) | ((q.opcode & 0xf) << 3) | (q.rd ? 1 : 0);
     w[3] = (w[3]! & 0xcf) | (ad ? 0x20 : 0) | (q.cd ? 0x10 : 0);   // AD, CD
     req.wire.copy(w, 12, 12, qEnd - 4);                             // the question name as asked
     if (v.optAt >= 0 && q.edns) w.writeUInt16BE(q.edns.udpSize, v.optAt + 3);
