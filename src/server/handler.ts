@@ -160,6 +160,8 @@ export class QueryHandler {
     reply(bytes);
     const obs = block.observers;
     if (obs.length > 0) {
+      // Truncated by the encoder for this client: observers (log's {>rflags}) see TC as written.
+      if (!res.tc && (bytes[2]! & 2) !== 0) res = { ...res, tc: true };
       const writer = writerOf(req, res);
       for (const o of obs) {
         try { o(req, res, bytes.length, writer, start); } catch (e) { this.log.error(`observer failed: ${String(e)}`); }

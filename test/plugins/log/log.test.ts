@@ -74,3 +74,18 @@ describe('log', () => {
     expect(s.logs.at(-1)).toMatch(/Corefile:3: log: unknown option 'colour'/);
   });
 });
+
+describe('log: {>rflags} of a truncated answer', () => {
+  it('shows tc when the UDP answer was truncated for the client', async () => {
+    const addrs = Array.from({ length: 60 }, (_, i) => `10.0.1.${i + 1} big.example`).join('\n    ');
+    const s = await startTestServer(`. {\n  log\n  hosts {\n    ${addrs}\n  }\n}\n`);
+    try {
+      const res = await exchange(s.port, buildQuery('big.example', 'A', { id: 4801 }));
+      expect(res![2]! & 2).toBe(2); // TC on the wire: 60 A records do not fit in 512 bytes
+      expect(await until(() => s.logs.some((l) => l.includes(' - 4801 ')), 2000)).toBe(true);
+      expect(s.logs.find((l) => l.includes(' - 4801 '))).toMatch(/"A IN big\.example\. udp \d+ false 512" NOERROR qr,aa,tc,rd \d+ /);
+    } finally {
+      await s.stop();
+    }
+  });
+});
