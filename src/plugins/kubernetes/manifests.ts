@@ -23,6 +23,7 @@ import {
 } from './records.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
 import { readUserFileSync, UserFileError } from '../../corefile/files.ts';
+import { checkManifestObject } from './validate.ts';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MAX_FILES = 10_000;
@@ -112,7 +113,11 @@ export class ManifestSource {
       if (v.kind === 'List' || (v.kind?.endsWith('List') && Array.isArray(v.items))) objs.push(...((v.items ?? []) as Obj[]));
       else objs.push(v);
     }
-    return objs;
+    // Names the API server would refuse (`*`, `a.b`, a newline) are not served; see validate.ts.
+    const problems: string[] = [];
+    const good = objs.flatMap((x) => (x && typeof x === 'object' ? checkManifestObject(x, problems) ?? [] : []));
+    for (const p of problems) this.log.warning(`manifests: ${file}: ${p}`);
+    return good;
   }
 
   /** Read every file again and hand the complete sets to the feed (which keeps only the changes). */
