@@ -2,7 +2,8 @@
  * Every file a Corefile names, swapped for a FIFO, a device or a /proc file, run through the real
  * command: `-validate` answers at once with one FILE:LINE line (nothing blocks, nothing is echoed),
  * and a running server whose hosts file becomes a FIFO keeps answering DNS, /health, SIGUSR1 and
- * SIGTERM. Each child is killed after 15 s, so a regression fails instead of hanging.
+ * SIGTERM. Each child is killed after 30 s (a slow, shared machine starts several at once), so a
+ * regression fails instead of hanging.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
@@ -30,7 +31,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   const proc = spawn(NODE, ['src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-  const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  const t = setTimeout(() => proc.kill('SIGKILL'), 30_000);
   return new Promise((r) => proc.on('exit', (code) => { clearTimeout(t); r({ code, stderr, ms: Date.now() - t0 }); }));
 }
 
@@ -46,7 +47,7 @@ describe('files a Corefile names are read only when they are regular files', () 
     const r = await run(['-conf', p, '-validate']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`clusterdns: cannot read Corefile ${p}: is a FIFO (named pipe), not a regular file`);
-  });
+  }, 45_000);
 
   it('import /dev/zero and import /proc/self/environ: FILE:LINE, nothing read, nothing echoed', async () => {
     const a = corefile('zero', '. {\n  whoami\n  import /dev/zero\n}\n');
@@ -57,16 +58,21 @@ describe('files a Corefile names are read only when they are regular files', () 
     expect(rb.code).toBe(1);
     expect(rb.stderr).toMatch(new RegExp(`^${b}:2: import "/proc/self/environ": /proc/self/environ: is a kernel pseudo-file`));
     expect(rb.stderr).not.toContain('hunter2');
-  });
+  }, 45_000);
 
-  it('forward\'s resolv.conf, forward tls, kubeconfig and kubernetes tls as FIFOs: FILE:LINE each, at once', async () => {
+  it('forward\'s resolv.conf, forward tls, kubeconfig (and the CA it names) and kubernetes tls as FIFOs: FILE:LINE each, at once', async () => {
     const f = mkfifo('resolv.conf');
     const cert = mkfifo('cert.pem');
     const kc = mkfifo('kubeconfig');
+    // A kubeconfig naming a FIFO as its CA: the client library would read it on every request.
+    const kcCa = corefile('kubeconfig-ca', ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:',
+      '    server: https://127.0.0.1:6443', `    certificate-authority: ${cert}`, 'users:', '- name: u', '  user: {}',
+      'contexts:', '- name: x', '  context: { cluster: c, user: u }', 'current-context: x', ''].join('\n'));
     const cases = [
       [corefile('fwd', `. {\n  forward . ${f}\n}\n`), 2, `${f}: is a FIFO`],
       [corefile('fwdtls', `. {\n  forward . tls://127.0.0.1:853 {\n    tls ${cert}\n  }\n}\n`), 3, `tls: ${cert}: is a FIFO`],
       [corefile('kc', `. {\n  kubernetes cluster.local {\n    kubeconfig ${kc}\n  }\n}\n`), 3, `kubeconfig ${kc}: is a FIFO`],
+      [corefile('kcca', `. {\n  kubernetes cluster.local {\n    kubeconfig ${kcCa}\n  }\n}\n`), 3, `kubeconfig ${kcCa}: certificate-authority: ${cert}: is a FIFO`],
       [corefile('ktls', `. {\n  kubernetes cluster.local {\n    endpoint https://127.0.0.1:6443\n    tls ${cert} ${cert} ${cert}\n  }\n}\n`), 2, `tls: ${cert}: is a FIFO`],
     ] as const;
     const results = await Promise.all(cases.map(([p]) => run(['-conf', p, '-validate'])));
@@ -77,7 +83,7 @@ describe('files a Corefile names are read only when they are regular files', () 
       expect(r.stderr).toContain(what);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-  });
+  }, 45_000);
 
   it('a kubeconfig with a YAML error: the error gives the position, never the file\'s lines (its token)', async () => {
     const kc = corefile('kubeconfig-bad', 'apiVersion: v1\nusers:\n- name: a\n  user:\n    token: hunter2-do-not-print\n   bad: [\n');
@@ -87,7 +93,7 @@ describe('files a Corefile names are read only when they are regular files', () 
     expect(r.stderr).toMatch(new RegExp(`^${p}:3: kubernetes: cannot load kubeconfig ${kc}: bad indentation of a mapping entry \\(6:4\\)`));
     expect(r.stderr).not.toContain('hunter2');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  });
+  }, 45_000);
 
   it('a FIFO among the manifests: logged with its name, the other files served', async () => {
     const port = await freePort();

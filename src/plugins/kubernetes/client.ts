@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { CorefileError } from '../../corefile/types.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { readUserBytesSync, readUserFileSync, UserFileError } from '../../corefile/files.ts';
+import { inlineKubeconfigFiles } from './kubeconfig-files.ts';
 
 export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -27,6 +28,7 @@ export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = p
       kc.setCurrentContext(context);
     }
     if (!kc.getCurrentCluster()) throw CorefileError.at(at, `kubernetes: kubeconfig ${path} has no current cluster — set current-context or give a CONTEXT`);
+    inlineKubeconfigFiles(kc, path, at);
   } else if (o.endpoint) {
     // The TLS files are read here (checked, capped) and handed over as data, not as paths the
     // client library would read itself, unchecked.
