@@ -37,6 +37,8 @@ export interface Server {
   readonly workers: number;
   /** Tests only: make one worker thread die with an uncaught exception (multi-worker mode). */
   crashWorkerForTest?(): void;
+  /** Tests only: each worker thread's own metrics (prom-client JSON), before /metrics sums them. */
+  workerMetricsForTest?(): Promise<{ threadId: number; metrics: unknown }[]>;
   /** Re-read the Corefile and switch to it if it changed (or always with force). False if it was kept. */
   reload(opts?: { force?: boolean; text?: string }): Promise<boolean>;
   stop(): Promise<void>;
@@ -115,7 +117,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   /** Start one data-plane worker on the current Corefile; resolves once it listens. */
   const spawn = () => new Promise<void>((resolve, reject) => {
     const w = new Worker(new URL('./worker.ts', import.meta.url), {
-      workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env } },
+      workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
     });
     pool.push(w);
     ports.add(w);
@@ -170,13 +172,15 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     await gen.close();
     throw e;
   }
+  /** One worker's registry as JSON ([] if it does not answer within 2 s). */
+  const workerMetrics = (w: Worker) => new Promise<unknown>((resolve) => {
+    const id = ++metricsId;
+    const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
+    pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
+    w.postMessage({ t: 'metrics', id });
+  });
   shared.set(SHARED.metrics, async () => {
-    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map((w) => new Promise((resolve) => {
-      const id = ++metricsId;
-      const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
-      pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
-      w.postMessage({ t: 'metrics', id });
-    }))]);
+    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map(workerMetrics)]);
     const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
     return { text: await agg.metrics(), contentType: agg.contentType };
   });
@@ -191,6 +195,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     get listeners() { return bound; },
     workers,
     crashWorkerForTest: () => pool[0]?.postMessage({ t: 'crash' }),
+    workerMetricsForTest: () => Promise.all(pool.map(async (w) => ({ threadId: w.threadId, metrics: await workerMetrics(w) }))),
     reload: (r) => reloadWith(r, async (text) => {
       const id = genId + 1;
       const nextHub = new ControlHub(`g${id}:`, ports);
@@ -209,7 +214,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       };
       // A plugin that cannot start (a side port taken) leaves the running generation serving.
       try { await next.start(); } catch (e) { await abandon(e); }
-      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id }, 'reloaded')));
+      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id, memory: next.memory }, 'reloaded')));
       // No worker could switch (its new DNS port is taken, ...): they all still serve the old
       // generation, so the control side stays on it too and the reload fails.
       if (results.every((r) => r.error)) await abandon(new Error(String(results[0]!.error)));
