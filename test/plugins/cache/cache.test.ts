@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Cache } from '../../../src/plugins/cache/cache.ts';
 import { parseCache } from '../../../src/plugins/cache/setup.ts';
+import { SUCCESS } from '../../../src/plugins/cache/store.ts';
 import { decode } from '../../../src/dns/codec.ts';
 import { a, replyTo, soa, txt } from '../../../src/dns/message.ts';
 import { Rcode, Type } from '../../../src/dns/types.ts';
@@ -252,7 +253,7 @@ describe('cache', () => {
     const s = setup('cache {\n success 1000\n}');
     expect(s.c.cfg.pcap).toBe(1024);
     for (let i = 0; i < 1030; i++) await s.ask(`n${i}.example.`);
-    expect(s.c.pcache.size).toBe(1024);
+    expect(s.c.store.count(SUCCESS)).toBe(1024);
     expect(await metric('coredns_cache_evictions_total', { server: s.server, type: 'success' })).toBe(6);
   });
 });
