@@ -19,6 +19,7 @@ import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers } from './sizing.ts';
+import { collectAfterReload } from './gc.ts';
 
 export { SHARED };
 
@@ -81,6 +82,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         const next = await build(text);
         try { await plane.apply(next); } catch (e) { await next.close(); throw e; }
         gen = next;
+        collectAfterReload();
       }),
       stop: () => stopWith(() => plane.stop()),
     };
@@ -93,6 +95,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const ports = new Set<Worker>();
   let hub = new ControlHub(`g${genId}:`, ports);
   let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
+  let genText = currentText;   // the Corefile of `gen`: a replacement worker gets it with gen.memory
   const pool: Worker[] = [];
   const pendingMetrics = new Map<number, (json: unknown) => void>();
   const pendingReady = new Map<number, (names: string[]) => void>();
@@ -117,7 +120,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   /** Start one data-plane worker on the current Corefile; resolves once it listens. */
   const spawn = () => new Promise<void>((resolve, reject) => {
     const w = new Worker(new URL('./worker.ts', import.meta.url), {
-      workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
+      workerData: { text: genText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
     });
     pool.push(w);
     ports.add(w);
@@ -226,9 +229,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       const old = gen;
       genId = id;
       gen = next;
+      genText = text;
       hub = nextHub;
       for (const h of hubs) if (h !== nextHub && !failed) hubs.delete(h);
-      if (!failed) await old.close();
+      if (!failed) { await old.close(); collectAfterReload(); }
     }),
     stop: () => stopWith(async () => {
       stopping = true;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { registry } from '../metrics/registry.ts';
 import { DataHub, type Envelope } from './channels.ts';
 import { DataPlane } from './dataplane.ts';
+import { collectAfterReload } from './gc.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
 
@@ -53,7 +54,7 @@ port.on('message', (m: Command) => {
     case 'ch': for (const h of hubs) h.receive(m); break;
     case 'reload':
       load(m.text, m.gen, m.memory).then(
-        () => port.postMessage({ t: 'reloaded', gen: m.gen }),
+        () => { port.postMessage({ t: 'reloaded', gen: m.gen }); collectAfterReload(); },
         (e: unknown) => port.postMessage({ t: 'reloaded', gen: m.gen, error: (e as Error).message }),
       );
       break;

@@ -3,6 +3,10 @@
  * it, every name already cached) and against clusterdns answering a static hosts entry, one after
  * the other on this machine. Target: cache-hit QPS ≥ 0.9 × static QPS.
  *
+ * Then churn: 200,000 distinct names forwarded to unbound through a cache of 1024 + 1024 entries,
+ * so nearly every query is a miss that stores an entry and evicts one (the shared store's write
+ * path under load, from every thread); the server's RSS after it shows the cache stays bounded.
+ *
  * Both use dnsperf with 20 client sockets (many source ports, as real clients; with only a few, the
  * kernel's SO_REUSEPORT hashing can leave one worker idle and the figures swing run to run), and the
  * two servers run side by side with interleaved measurements, best of 3 each.
@@ -14,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startUnbound } from '../support/unbound.ts';
-import { dnsperf, type PerfResult, benchArg, spawnClusterdns } from './dnsperf.ts';
+import { dnsperf, type PerfResult, benchArg, rssMiB, spawnClusterdns } from './dnsperf.ts';
 
 const arg = benchArg;
 const seconds = arg('seconds', 10);
@@ -26,7 +30,7 @@ async function startServer(corefile: (port: number) => string) {
   const port = await freePort();
   writeFileSync(join(dir, 'Corefile'), corefile(port));
   const p = spawnClusterdns(join(dir, 'Corefile'), workers);
-  return { port, stop: () => p.kill('SIGTERM') };
+  return { port, pid: p.pid!, stop: () => p.kill('SIGTERM') };
 }
 
 const u = await startUnbound({ localZones: ['bench.test. static'], localData: ['static.bench.test. 3600 IN A 10.0.0.1'] });
@@ -54,3 +58,23 @@ console.log('|---|---:|---:|---:|---:|');
 console.log(`| cache hit (cache + forward → unbound) | ${f(hit!.qps)} | ${hit!.lost} | ${f(hit!.p50ms, 3)} | ${f(hit!.p99ms, 3)} |`);
 console.log(`| static (hosts) | ${f(stat!.qps)} | ${stat!.lost} | ${f(stat!.p50ms, 3)} | ${f(stat!.p99ms, 3)} |`);
 console.log(`\ncache-hit / static QPS ratio: ${(hit!.qps / stat!.qps).toFixed(2)}`);
+
+// Churn: distinct names, a small cache, every thread storing and evicting.
+const u2 = await startUnbound({ localZones: ['churn.test. redirect'], localData: ['churn.test. 3600 IN A 10.0.0.2'] });
+const churn = await startServer((port) => `churn.test:${port} {\n  bind 127.0.0.1\n  cache {\n    success 1024\n    denial 1024\n  }\n  forward . ${u2.address}\n}\n`);
+let miss: PerfResult | undefined;
+let rss = { idle: NaN, after: NaN };
+try {
+  await sleep(2500);
+  rss.idle = rssMiB(churn.pid).rss;
+  const names = Array.from({ length: 200_000 }, (_, i) => `n${i}.churn.test A`);
+  miss = await dnsperf(churn.port, names, { seconds, clients });
+  rss.after = rssMiB(churn.pid).rss;
+} finally {
+  churn.stop();
+  await u2.stop();
+}
+console.log(`\n## Cache churn: 200,000 distinct names through a 1024-entry cache to unbound, dnsperf -c ${clients} -q 100 -l ${seconds}, ${workers} workers\n`);
+console.log('| case | QPS | lost | p50 ms | p99 ms | RSS idle → after (MiB) |');
+console.log('|---|---:|---:|---:|---:|---:|');
+console.log(`| miss + store + evict | ${f(miss!.qps)} | ${miss!.lost} | ${f(miss!.p50ms, 3)} | ${f(miss!.p99ms, 3)} | ${f(rss.idle)} → ${f(rss.after)} |`);

@@ -1,6 +1,8 @@
 // One cache per server block, shared by every answering thread: a real server with two worker
 // threads (each query from its own source port, so SO_REUSEPORT spreads them over both), a real
 // counting upstream behind forward, and /metrics as an operator scrapes it.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { freePort } from '../../support/ports.ts';
@@ -166,5 +168,30 @@ stale.test {
     for (let i = 0; i < 10; i++) await query(s.port, 'r.one.test', 'A');
     expect(up.seen('r.one.test')).toHaveLength(2);
     expect(await summed('coredns_cache_entries', { zones: 'one.test.', type: 'success' })).toBe(1);
+  }, 30_000);
+});
+
+describe('cache memory across reloads', () => {
+  it('a reload lets the old generation\'s cache memory go: every thread collects it', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const buffers = async () => {
+      for (let i = 0; i < 3; i++) { gc(); await sleep(10); }
+      return process.memoryUsage().arrayBuffers;
+    };
+    // 2 × 8 MiB rings per generation (plus its table)
+    const corefile = (n: number) => `. {\n  cache {\n    max_bytes 8M\n  }\n  whoami\n}\n# ${n}\n`;
+    const s = await startTestServer(corefile(0), { workers: 2 });
+    try {
+      const before = await buffers();
+      for (let i = 1; i <= 12; i++) expect(await s.reload(corefile(i))).toBe(true);
+      // Kept generations would hold 12 × 16 MiB (the workers map them too: the memory goes only when
+      // every thread has collected its handle); at most the serving one may be new.
+      let grown = Infinity;
+      expect(await until(async () => (grown = (await buffers()) - before) < 40 * 2 ** 20, 5000),
+        `array buffers grew by ${(grown / 2 ** 20).toFixed(1)} MiB`).toBe(true);
+    } finally {
+      await s.stop();
+    }
   }, 30_000);
 });
