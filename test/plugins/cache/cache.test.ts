@@ -249,6 +249,21 @@ describe('cache', () => {
     expect(stale.dec.answers[0]!.ttl).toBe(0);
   });
 
+  test('max_bytes bounds a cache in bytes: large answers push older ones out', async () => {
+    const s = setup('cache {\n max_bytes 16K\n}');
+    s.answer.fn = (req) => ({ ...replyTo(req.msg), answers: Array.from({ length: 8 }, (_, i) => txt(req.question.name, 300, `${i}`.padEnd(120, 'x'))) });
+    for (let i = 0; i < 40; i++) await s.ask(`big${i}.example.`, Type.TXT, { protocol: 'tcp' });
+    const held = s.c.store.count(SUCCESS);
+    expect(held).toBeGreaterThan(5);
+    expect(held).toBeLessThan(16);                      // ~1.1 KB each in 16 KiB
+    expect(s.c.store.used(SUCCESS)).toBeLessThanOrEqual(16 * 1024);
+    expect(await metric('coredns_cache_evictions_total', { server: s.server, type: 'success' })).toBe(40 - held);
+    await s.ask('big39.example.', Type.TXT, { protocol: 'tcp' });   // the newest is still there
+    expect(s.calls).toHaveLength(40);
+    await s.ask('big0.example.', Type.TXT, { protocol: 'tcp' });    // the oldest is gone
+    expect(s.calls).toHaveLength(41);
+  });
+
   test('capacity is rounded to a multiple of 256 (at least 1024) and evictions are counted', async () => {
     const s = setup('cache {\n success 1000\n}');
     expect(s.c.cfg.pcap).toBe(1024);
