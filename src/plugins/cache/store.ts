@@ -32,6 +32,7 @@ export const SUCCESS = 0, DENIAL = 1;
 // Header: Int32 words, then Float64 ring positions.
 const LOCK = 0, COUNT = 1;                       // COUNT + ring: entries in that cache
 const HEAD = 2, TAIL = 3;                        // Float64 index HEAD + 2*ring, TAIL + 2*ring: logical byte positions
+const LOCKED_AT = 6;                             // Float64: when the lock was last taken (ms since epoch)
 const HDR_BYTES = 64;
 // A table slot: 8 Int32 words and 2 Float64 words.
 const SEQ = 0, H1 = 1, H2 = 2, STATE = 3, OFF = 4, TTL = 5, HITS = 6, REF = 7;
@@ -44,6 +45,8 @@ const IF_SLOTS = 1024, IF_WINDOW = 8, IF_H1 = 0, IF_H2 = 1, IF_WORD = 2;
 const BLOB_HDR = 16, PAD = -1, FLAG_DO = 1;
 const MAX_MOVES = 4;                              // second-chance moves per insert
 const LOCK_SPINS = 200, LOCK_WAIT_MS = 20;
+/** A lock held this long belongs to a thread that died inside a write (never seen; writes take microseconds): take it over. */
+const LOCK_STALE_MS = 1000;
 
 export const MAX_KEY = 255 + 5;
 
@@ -226,34 +229,40 @@ export class CacheStore {
     if (need > this.lay.ringSize[ring]! / 2 || wire.length > 0xffff) return false;
     if (!this.lock()) return false;
     try {
-      const I = this.I, F = this.F, B = this.B;
-      let hits = 0, lastHit = 0;
-      const old = this.find(k);
-      if (old >= 0) {
-        if (keep) { hits = I[this.lay.slotI + old * SLOT_INTS + HITS]!; lastHit = F[this.lay.slotF + old * 2 + LASTHIT]!; }
-        const oldRing = I[this.lay.slotI + old * SLOT_INTS + STATE]! - 1;
-        this.removeSlot(old);
-        I[COUNT + oldRing]!--;
-      }
-      this.moves = MAX_MOVES;
-      while (I[COUNT + ring]! >= this.caps[ring]!) if (!this.evictOne(ring)) break;
-      const off = this.allocate(ring, need);
-      const b = this.lay.ringBase[ring]! + off;
-      I[b >> 2] = need;
-      B[b + 8] = k.len & 0xff; B[b + 9] = k.len >> 8;
-      B[b + 10] = ttls.length & 0xff; B[b + 11] = ttls.length >> 8;
-      B[b + 12] = wire.length & 0xff; B[b + 13] = wire.length >> 8;
-      B[b + 14] = ednsDo ? FLAG_DO : 0;
-      let at = b + BLOB_HDR;
-      B.set(k.bytes.subarray(0, k.len), at); at += k.len;
-      for (const t of ttls) { B[at++] = t & 0xff; B[at++] = t >> 8; }
-      B.set(wire, at);
-      this.insertSlot(k.h1, k.h2, ring, off, ttl, now, hits, lastHit, 0);
-      I[COUNT + ring]!++;
-      return true;
+      return this.write(k, ring, need, wire, ttls, ttl, now, ednsDo, keep);
+    } catch {
+      return false;   // a cache may forget; it must never fail the query
     } finally {
       this.unlock();
     }
+  }
+
+  private write(k: Key, ring: number, need: number, wire: Uint8Array, ttls: readonly number[], ttl: number, now: number, ednsDo: boolean, keep: boolean): boolean {
+    const I = this.I, F = this.F, B = this.B;
+    let hits = 0, lastHit = 0;
+    const old = this.find(k);
+    if (old >= 0) {
+      if (keep) { hits = I[this.lay.slotI + old * SLOT_INTS + HITS]!; lastHit = F[this.lay.slotF + old * 2 + LASTHIT]!; }
+      const oldRing = I[this.lay.slotI + old * SLOT_INTS + STATE]! - 1;
+      this.removeSlot(old);
+      I[COUNT + oldRing]!--;
+    }
+    this.moves = MAX_MOVES;
+    while (I[COUNT + ring]! >= this.caps[ring]!) if (!this.evictOne(ring)) break;
+    const off = this.allocate(ring, need);
+    const b = this.lay.ringBase[ring]! + off;
+    I[b >> 2] = need;
+    B[b + 8] = k.len & 0xff; B[b + 9] = k.len >> 8;
+    B[b + 10] = ttls.length & 0xff; B[b + 11] = ttls.length >> 8;
+    B[b + 12] = wire.length & 0xff; B[b + 13] = wire.length >> 8;
+    B[b + 14] = ednsDo ? FLAG_DO : 0;
+    let at = b + BLOB_HDR;
+    B.set(k.bytes.subarray(0, k.len), at); at += k.len;
+    for (const t of ttls) { B[at++] = t & 0xff; B[at++] = t >> 8; }
+    B.set(wire, at);
+    this.insertSlot(k.h1, k.h2, ring, off, ttl, now, hits, lastHit, 0);
+    I[COUNT + ring]!++;
+    return true;
   }
 
   /**
@@ -319,6 +328,17 @@ export class CacheStore {
   // ---- under the lock ----
 
   private lock(): boolean {
+    if (this.acquire()) { this.F[LOCKED_AT] = Date.now(); return true; }
+    const now = Date.now();
+    if (now - this.F[LOCKED_AT]! > LOCK_STALE_MS) {
+      Atomics.store(this.I, LOCK, 2);
+      this.F[LOCKED_AT] = now;
+      return true;
+    }
+    return false;
+  }
+
+  private acquire(): boolean {
     const I = this.I;
     let c = Atomics.compareExchange(I, LOCK, 0, 1);
     if (c === 0) return true;
@@ -449,7 +469,10 @@ export class CacheStore {
       this.B.copy(scratch, 0, b, b + len);
       this.removeSlot(slot);
       F[TAIL + 2 * ring] = tail + len;
+      const left = this.moves;
+      this.moves = 0;                 // no nested move while `scratch` holds this entry
       const off = this.allocate(ring, len);
+      this.moves = left;
       scratch.copy(this.B, this.lay.ringBase[ring]! + off, 0, len);
       this.insertSlot(h1, h2, ring, off, ttl, stored, hits, lastHit, 0);
       return true;

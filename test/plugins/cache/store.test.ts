@@ -78,11 +78,11 @@ describe('cache store (shared memory)', () => {
     const latest = new Map<string, string>();
     let seed = 7;
     const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < 40_000; i++) {
       const name = `k${rnd(3000)}.example.`;
       const v = `${name}#${i}`;
       const ring = rnd(4) === 0 ? DENIAL : SUCCESS;
-      if (rnd(8) === 0) { s.touch(s.read(key(name), 0)?.slot ?? 0); continue; }
+      if (rnd(2) === 0) { const h = s.read(key(name), 0); if (h) s.touch(h.slot); continue; }   // hit: a second chance
       expect(s.put(key(name), ring, body(v, 24 + rnd(400)), [], 30, 0, false, false)).toBe(true);
       latest.set(name, v);
     }
