@@ -72,6 +72,23 @@ describe('cache', () => {
     expect(s.calls).toHaveLength(2);
   });
 
+  test('a hit\'s record sections decode from its bytes when read, with the TTL counting down, and can be replaced', async () => {
+    const s = setup();
+    s.answer.fn = (req) => ({ ...replyTo(req.msg), answers: [a(req.question.name, 300, '192.0.2.1'), a(req.question.name, 300, '192.0.2.2')] });
+    await s.ask('sec.example.');
+    s.advance(10);
+    const { res } = await s.ask('Sec.Example.');
+    expect(res.answers.map((r) => [r.name, r.ttl, (r.data as { address: string }).address]))
+      .toEqual([['Sec.Example.', 290, '192.0.2.1'], ['Sec.Example.', 290, '192.0.2.2']]);
+    expect(res.authority).toEqual([]);
+    res.answers = res.answers.slice(1);
+    expect(res.answers).toHaveLength(1);
+    const { wire: _w, ...fields } = res;
+    const copy = { ...fields, answers: res.answers, authority: res.authority, additional: res.additional };
+    expect(copy.answers).toHaveLength(1);
+    expect(copy.rcode).toBe(Rcode.NOERROR);
+  });
+
   test('TTL is capped by the max TTL and raised to the min TTL', async () => {
     const s = setup('cache 30');
     expect((await s.ask('a.example.')).dec.answers[0]!.ttl).toBe(30);

@@ -34,6 +34,13 @@ stale.test {
   }
   forward . ${up.address}
 }
+verified.test {
+  cache {
+    success 1024 1 0
+    serve_stale 1h verified
+  }
+  forward . ${up.address}
+}
 `;
   beforeAll(async () => {
     up = await Upstream.start();
@@ -141,6 +148,25 @@ stale.test {
     }
     expect(up.seen('x.stale.test')).toHaveLength(2);
     expect(await summed('coredns_cache_served_stale_total', { zones: 'stale.test.' })).toBe(20);
+  });
+
+  it('serve_stale verified: one thread asks upstream, the others wait for its fresh answer', async () => {
+    up.add({ name: 'v.verified.test', type: 'A', ttl: 300, data: '192.0.2.10' });
+    await query(s.port, 'v.verified.test', 'A');                 // stored for 1 s
+    up.clear().add({ name: 'v.verified.test', type: 'A', ttl: 300, data: '192.0.2.11' });
+    up.behaviour = { delayMs: 300 };
+    await sleep(2100);
+    try {
+      const before = await perThread('verified.test.');
+      const burst = await Promise.all(Array.from({ length: 20 }, () => query(s.port, 'v.verified.test', 'A', { timeoutMs: 4000 })));
+      expect(burst.map(addr)).toEqual(burst.map(() => '192.0.2.11'));
+      const after = await perThread('verified.test.');
+      expect(after.map((n, i) => n - before[i]!).every((n) => n > 0), `per-thread requests ${after}`).toBe(true);
+    } finally {
+      up.behaviour = {};
+    }
+    expect(up.seen('v.verified.test')).toHaveLength(2);
+    expect(await summed('coredns_cache_served_stale_total', { zones: 'verified.test.' })).toBe(0);
   });
 
   it('a replaced worker serves from the same cache; a reload starts a fresh one', async () => {
