@@ -97,6 +97,21 @@ describe('cache store (shared memory)', () => {
     expect(s.used(DENIAL)).toBeLessThanOrEqual(32 * 1024);
   });
 
+  test('a write lock left behind by a thread that died is taken over; a busy one makes a store give up, not wait', () => {
+    const lay = layout([1024, 1024], [1 << 16, 1 << 16]);
+    const mem = new SharedArrayBuffer(lay.bytes);
+    const s = new CacheStore(mem, lay, [1024, 1024]);
+    const I = new Int32Array(mem), F = new Float64Array(mem);
+    I[0] = 1; F[6] = Date.now();                     // held right now by another thread
+    const t0 = Date.now();
+    expect(s.put(key('busy.example.'), SUCCESS, body('b'), [], 30, 0, false, false)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(500);
+    F[6] = Date.now() - 5000;                        // held for 5 s: its holder is gone
+    expect(s.put(key('busy.example.'), SUCCESS, body('b'), [], 30, 0, false, false)).toBe(true);
+    expect(I[0]).toBe(0);
+    expect(get(s, key('busy.example.'))).toBe('b');
+  });
+
   test('fetch claims: one owner per key, others wait and are woken on release', async () => {
     const { s } = store([1024, 1024], [1 << 16, 1 << 16]);
     const k = key('claim.example.');
