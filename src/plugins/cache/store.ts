@@ -27,12 +27,17 @@
  * still bounds-checked but could in theory be served.
  */
 
+import { Key } from './key.ts';
+import { WriteLock } from './lock.ts';
+
+export { Key, MAX_KEY } from './key.ts';
+
 export const SUCCESS = 0, DENIAL = 1;
 
-// Header: Int32 words, then Float64 ring positions.
-const LOCK = 0, COUNT = 1;                       // COUNT + ring: entries in that cache
+// Header (64 bytes): Int32 words, then Float64 ring positions and the lock's time.
+const LOCK = 0, COUNT = 1;                       // the write lock (lock.ts); COUNT + ring: entries in that cache
 const HEAD = 2, TAIL = 3;                        // Float64 index HEAD + 2*ring, TAIL + 2*ring: logical byte positions
-const LOCKED_AT = 6;                             // Float64: when the lock was last taken (ms since epoch)
+const LOCKED_AT = 6;                             // Float64: when the lock was last taken
 const HDR_BYTES = 64;
 // A table slot: 8 Int32 words and 2 Float64 words.
 const SEQ = 0, H1 = 1, H2 = 2, STATE = 3, OFF = 4, TTL = 5, HITS = 6, REF = 7;
@@ -44,45 +49,6 @@ const IF_SLOTS = 1024, IF_WINDOW = 8, IF_H1 = 0, IF_H2 = 1, IF_WORD = 2;
 // u16 key length, u16 TTL count, u16 response length, u8 flags (bit 0: DO), then the bytes.
 const BLOB_HDR = 16, PAD = -1, FLAG_DO = 1;
 const MAX_MOVES = 4;                              // second-chance moves per insert
-const LOCK_SPINS = 200, LOCK_WAIT_MS = 20;
-/** A lock held this long belongs to a thread that died inside a write (never seen; writes take microseconds): take it over. */
-const LOCK_STALE_MS = 1000;
-
-export const MAX_KEY = 255 + 5;
-
-/** The lookup key of a query: its name as on the wire lower-cased, type, class and DO/CD, hashed. */
-export class Key {
-  readonly bytes = new Uint8Array(MAX_KEY);
-  len = 0; h1 = 0; h2 = 0;
-
-  /** Build from a query's bytes; `qEnd` is the end of its question. False if the name is not plain. */
-  set(wire: Uint8Array, qEnd: number, dobit: boolean, cd: boolean): boolean {
-    const n = qEnd - 12;
-    if (n < 5 || n > MAX_KEY - 1) return false;
-    const b = this.bytes;
-    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
-    for (let i = 0; i < n; i++) {
-      let c = wire[12 + i]!;
-      if (c >= 65 && c <= 90 && i < n - 4) c += 32;
-      b[i] = c;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995); h2 ^= h2 >>> 13;
-    }
-    const f = (dobit ? 1 : 0) | (cd ? 2 : 0);
-    b[n] = f;
-    this.h1 = Math.imul(h1 ^ f, 0x01000193) | 0;
-    this.h2 = (Math.imul(h2 ^ f, 0x5bd1e995) ^ (h2 >>> 15)) | 0;
-    this.len = n + 1;
-    return true;
-  }
-
-  clone(): Key {
-    const k = new Key();
-    k.bytes.set(this.bytes.subarray(0, this.len));
-    k.len = this.len; k.h1 = this.h1; k.h2 = this.h2;
-    return k;
-  }
-}
 
 /** Where each part lives in the buffer. */
 export interface Layout { slots: number; slotI: number; slotF: number; ifI: number; ifF: number; ringBase: [number, number]; ringSize: [number, number]; bytes: number }
@@ -136,6 +102,7 @@ export class CacheStore {
   private readonly caps: [number, number];
   /** Called (in the thread that evicts) for each entry pushed out to make room. */
   onEvict: (ring: number) => void = () => {};
+  private readonly writeLock: WriteLock;
   private moves = 0;
   /** Set by claim(): the in-flight slot claimed or waited on, its wake-up word value and deadline. */
   claimed = -1; wakeValue = 0; deadline = 0;
@@ -148,6 +115,7 @@ export class CacheStore {
     this.B = Buffer.from(mem);
     this.mask = lay.slots - 1;
     this.caps = caps;
+    this.writeLock = new WriteLock(this.I, LOCK, this.F, LOCKED_AT);
   }
 
   /** Entries held in a cache (all threads). */
@@ -227,13 +195,13 @@ export class CacheStore {
   put(k: Key, ring: number, wire: Uint8Array, ttls: readonly number[], ttl: number, now: number, ednsDo: boolean, keep: boolean): boolean {
     const need = align8(BLOB_HDR + k.len + 2 * ttls.length + wire.length);
     if (need > this.lay.ringSize[ring]! / 2 || wire.length > 0xffff) return false;
-    if (!this.lock()) return false;
+    if (!this.writeLock.lock()) return false;
     try {
       return this.write(k, ring, need, wire, ttls, ttl, now, ednsDo, keep);
     } catch {
       return false;   // a cache may forget; it must never fail the query
     } finally {
-      this.unlock();
+      this.writeLock.unlock();
     }
   }
 
@@ -273,7 +241,7 @@ export class CacheStore {
    * None when the in-flight table is full or the lock busy (fetch without coordination).
    */
   claim(k: Key, now: number, staleMs: number, holdMs: number): Claim {
-    if (!this.lock()) return Claim.None;
+    if (!this.writeLock.lock()) return Claim.None;
     try {
       if (staleMs >= 0) {
         const i = this.find(k);
@@ -298,16 +266,16 @@ export class CacheStore {
       this.claimed = free; this.deadline = wall + holdMs;
       return Claim.Owner;
     } finally {
-      this.unlock();
+      this.writeLock.unlock();
     }
   }
 
   /** End a claim (if it is still ours) and wake every thread waiting on it. */
   release(j: number, k: Key, deadline: number): void {
     const s = this.lay.ifI + j * 4;
-    if (this.lock()) {
+    if (this.writeLock.lock()) {
       if (this.I[s + IF_H1] === k.h1 && this.I[s + IF_H2] === k.h2 && this.F[this.lay.ifF + j] === deadline) this.F[this.lay.ifF + j] = 0;
-      this.unlock();
+      this.writeLock.unlock();
     }
     Atomics.add(this.I, s + IF_WORD, 1);
     Atomics.notify(this.I, s + IF_WORD);
@@ -326,39 +294,6 @@ export class CacheStore {
   }
 
   // ---- under the lock ----
-
-  private lock(): boolean {
-    if (this.acquire()) { this.F[LOCKED_AT] = Date.now(); return true; }
-    const now = Date.now();
-    if (now - this.F[LOCKED_AT]! > LOCK_STALE_MS) {
-      Atomics.store(this.I, LOCK, 2);
-      this.F[LOCKED_AT] = now;
-      return true;
-    }
-    return false;
-  }
-
-  private acquire(): boolean {
-    const I = this.I;
-    let c = Atomics.compareExchange(I, LOCK, 0, 1);
-    if (c === 0) return true;
-    for (let i = 0; i < LOCK_SPINS; i++) {
-      c = Atomics.compareExchange(I, LOCK, 0, 1);
-      if (c === 0) return true;
-    }
-    // Contended: mark it (2) so the holder wakes us, and sleep in short steps (futex-style mutex).
-    const until = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      if (c === 2 || Atomics.compareExchange(I, LOCK, 1, 2) !== 0) Atomics.wait(I, LOCK, 2, 1);
-      c = Atomics.compareExchange(I, LOCK, 0, 2);
-      if (c === 0) return true;
-      if (Date.now() > until) return false;
-    }
-  }
-
-  private unlock(): void {
-    if (Atomics.exchange(this.I, LOCK, 0) === 2) Atomics.notify(this.I, LOCK, 1);
-  }
 
   /** The slot holding key `k`, or -1. */
   private find(k: Key): number {
