@@ -19,6 +19,8 @@ import { CacheStore, Claim, DENIAL, Key, layout, SUCCESS } from './store.ts';
 /** How long a fetch claim holds (ms): others wait at most this long for its answer before asking themselves. */
 const HOLD_MS = 5_000;
 const KEY = new Key();
+/** Rounds of claim → "present" → not read back (a writer moving it) before a miss just asks. */
+const NO_CLAIM = 3;
 
 export interface CacheOptions {
   /** Where the store lives: SetupContext.sharedMemory in a server; private memory when absent. */
@@ -106,12 +108,14 @@ export class Cache implements Plugin {
    */
   private miss(req: Request, next: Next, k: Key, qEnd: number, round: number): Result {
     const now = this.now();
-    const c = round < 3 ? this.store.claim(k, now, this.cfg.staleUpToMs, HOLD_MS) : Claim.None;
+    const c = round < NO_CLAIM ? this.store.claim(k, now, this.cfg.staleUpToMs, HOLD_MS) : Claim.None;
     if (c === Claim.Present) return this.fromCache(req, next, k, qEnd, now) ?? this.miss(req, next, k, qEnd, round + 1);
     if (c === Claim.Wait) {
+      // Woken when that fetch ended. Not in the cache then (an answer that may not be cached, a
+      // failure, or the fetch outlived its claim): ask ourselves, without queueing behind another.
       const s = this.store;
       return s.wait(s.claimed, s.wakeValue, s.deadline).then(() =>
-        this.fromCache(req, next, k, qEnd, this.now()) ?? this.miss(req, next, k, qEnd, round + 1));
+        this.fromCache(req, next, k, qEnd, this.now()) ?? this.miss(req, next, k, qEnd, NO_CLAIM));
     }
     this.metrics().misses.inc();
     const j = this.store.claimed, deadline = this.store.deadline;

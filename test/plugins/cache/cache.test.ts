@@ -289,3 +289,32 @@ describe('cache', () => {
     expect(await metric('coredns_cache_evictions_total', { server: s.server, type: 'success' })).toBe(6);
   });
 });
+
+describe('cache: concurrent misses in one thread', () => {
+  test('wait for the first fetch; an answer that may not be cached lets the waiters ask at once', async () => {
+    const s = setup();
+    let pending: ((m: Message) => void)[] = [];
+    const next: Next = (req) => new Promise<Message>((resolve) => {
+      s.calls.push(req);
+      pending.push((m) => resolve(m));
+    });
+    const ask = (name: string) => s.c.serve(makeReq(name, Type.A), next) as Promise<Message>;
+    // cacheable: one fetch, three answers
+    const three = [ask('w.example.'), ask('w.example.'), ask('w.example.')];
+    await sleep(20);
+    expect(s.calls).toHaveLength(1);
+    pending.shift()!({ ...replyTo(s.calls[0]!.msg), answers: [a('w.example.', 300, '192.0.2.1')] });
+    expect((await Promise.all(three)).map((r) => r.answers[0]!.ttl)).toEqual([300, 300, 300]);
+    // REFUSED (not cached): the two waiters then ask together, not one after the other
+    s.calls.length = 0;
+    pending = [];
+    const more = [ask('r.example.'), ask('r.example.'), ask('r.example.')];
+    await sleep(20);
+    expect(s.calls).toHaveLength(1);
+    pending.shift()!(replyTo(s.calls[0]!.msg, Rcode.REFUSED));
+    await sleep(20);
+    expect(s.calls).toHaveLength(3);
+    for (const p of pending) p(replyTo(s.calls[0]!.msg, Rcode.REFUSED));
+    expect((await Promise.all(more)).map((r) => r.rcode)).toEqual([Rcode.REFUSED, Rcode.REFUSED, Rcode.REFUSED]);
+  });
+});
