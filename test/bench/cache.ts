@@ -27,6 +27,17 @@ import { a, replyTo } from '../../src/dns/message.ts';
 import { Type } from '../../src/dns/types.ts';
 import type { Next } from '../../src/plugin/contract.ts';
 import { directive, makeReq, memLogger } from '../plugins/forward/helpers.ts';
+import { query } from '../support/dns-client.ts';
+
+/** Wait until a server answers `name` (its workers start slower than a fixed sleep on a busy machine). */
+async function answering(port: number, name: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try { await query(port, name, 'A', { timeoutMs: 500 }); return; } catch { /* not listening yet */ }
+    if (Date.now() > until) throw new Error(`no answer from 127.0.0.1:${port} within 60 s`);
+    await sleep(200);
+  }
+}
 
 const arg = benchArg;
 const seconds = arg('seconds', 10);
@@ -48,7 +59,8 @@ const hosts = await startServer((port) => `bench.test:${port} {\n  bind 127.0.0.
 const best = (a: PerfResult | undefined, b: PerfResult) => (!a || b.qps > a.qps ? b : a);
 let hit: PerfResult | undefined, stat: PerfResult | undefined;
 try {
-  await sleep(2500);
+  await answering(cached.port, 'static.bench.test');
+  await answering(hosts.port, 'static.bench.test');
   for (const s of [cached, hosts]) await dnsperf(s.port, queries, { seconds: 3, clients }); // fill the caches, warm up the JIT
   for (let round = 0; round < 3; round++) {
     hit = best(hit, await dnsperf(cached.port, queries, { seconds, clients }));
@@ -73,7 +85,7 @@ const churn = await startServer((port) => `churn.test:${port} {\n  bind 127.0.0.
 let miss: PerfResult | undefined;
 let rss = { idle: NaN, after: NaN };
 try {
-  await sleep(2500);
+  await answering(churn.port, 'ready.churn.test');
   rss.idle = rssMiB(churn.pid).rss;
   const names = Array.from({ length: 200_000 }, (_, i) => `n${i}.churn.test A`);
   miss = await dnsperf(churn.port, names, { seconds, clients });
