@@ -100,6 +100,17 @@ export interface SetupContext {
   readonly mode?: 'serve' | 'validate';
   /** In 'validate' mode: say what this plugin could not check offline (printed by -validate). */
   notChecked?(what: string): void;
+  /**
+   * Memory shared by every thread that runs this plugin instance (the first brick of replicated
+   * state): `bytes` zero-filled bytes under `key`, scoped to this plugin instance like channel().
+   * The control (or single) thread allocates it while setting up; each answering thread's setup of
+   * the same Corefile gets the very same SharedArrayBuffer (handed to workers when they start or
+   * reload, and to a worker that replaces a dead one). Every generation (each reload) gets fresh
+   * memory; the old one is dropped with its generation. Coordinate writers with Atomics: all
+   * threads run concurrently. Asking twice for a key in one instance, or for another size than the
+   * control side allocated, throws.
+   */
+  sharedMemory(key: string, bytes: number): SharedArrayBuffer;
 }
 
 export interface PluginDefinition {

@@ -35,6 +35,8 @@ export interface GenerationOptions {
   mode?: 'serve' | 'validate';
   /** Receives, in validate mode, one `FILE:LINE: plugin: what` line per thing not checked offline. */
   notChecked?: (line: string) => void;
+  /** role 'data': the shared memory the control side's generation allocated (Generation.memory). */
+  memory?: ReadonlyMap<string, SharedArrayBuffer>;
 }
 
 export interface ListenSpec { address: string; port: number; optional: boolean; blocks: BlockRuntime[] }
@@ -44,6 +46,8 @@ export interface Generation {
   readonly infos: BlockInfo[];
   readonly listens: ListenSpec[];
   readonly plugins: Plugin[];
+  /** The plugins' shared memory by key (SetupContext.sharedMemory): allocated here unless role 'data'. */
+  readonly memory: ReadonlyMap<string, SharedArrayBuffer>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -79,6 +83,20 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
   const plugins: Plugin[] = [];
   const closers: (() => void | Promise<void>)[] = [];
   const blockPorts: number[][] = [];
+  const memory = new Map<string, SharedArrayBuffer>();
+  const sharedMemory = (key: string, bytes: number): SharedArrayBuffer => {
+    if (memory.has(key)) throw new Error(`shared memory '${key}' asked for twice`);
+    let m: SharedArrayBuffer | undefined;
+    if (o.role === 'data') {
+      m = o.memory?.get(key);
+      if (!m) throw new Error(`no shared memory '${key}' from the control thread`);
+      if (m.byteLength !== bytes) throw new Error(`shared memory '${key}' has ${m.byteLength} bytes, not ${bytes}`);
+    } else {
+      m = new SharedArrayBuffer(bytes);
+    }
+    memory.set(key, m);
+    return m;
+  };
   for (const [bi, cfg] of configs.entries()) {
     let keys;
     try {
@@ -115,6 +133,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
         onClose: (fn) => { closers.push(fn); },
         mode: o.mode ?? 'serve',
         notChecked: (what) => o.notChecked?.(`${d.file}:${d.line}: ${d.name}: ${what}`),
+        sharedMemory: (name, bytes) => sharedMemory(`${bi}/${di}/${d.name}/${name}`, bytes),
       };
       try {
         blockPlugins.push(await def.setup(d, ctx));
@@ -162,7 +181,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     for (const p of blocks[i]!.plugins) for (const z of info.zones) pluginEnabled().set({ server: info.server, zone: z, view: '', name: p.name }, 1);
   }
   return {
-    blocks, infos, plugins, listens: [...specs.values()],
+    blocks, infos, plugins, listens: [...specs.values()], memory,
     async start() {
       o.shared.set(SHARED.generationPlugins, plugins);
       for (const p of plugins) await p.start?.();

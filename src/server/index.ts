@@ -19,6 +19,7 @@ import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers } from './sizing.ts';
+import { collectAfterReload } from './gc.ts';
 
 export { SHARED };
 
@@ -37,6 +38,8 @@ export interface Server {
   readonly workers: number;
   /** Tests only: make one worker thread die with an uncaught exception (multi-worker mode). */
   crashWorkerForTest?(): void;
+  /** Tests only: each worker thread's own metrics (prom-client JSON), before /metrics sums them. */
+  workerMetricsForTest?(): Promise<{ threadId: number; metrics: unknown }[]>;
   /** Re-read the Corefile and switch to it if it changed (or always with force). False if it was kept. */
   reload(opts?: { force?: boolean; text?: string }): Promise<boolean>;
   stop(): Promise<void>;
@@ -79,6 +82,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         const next = await build(text);
         try { await plane.apply(next); } catch (e) { await next.close(); throw e; }
         gen = next;
+        collectAfterReload();
       }),
       stop: () => stopWith(() => plane.stop()),
     };
@@ -91,6 +95,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const ports = new Set<Worker>();
   let hub = new ControlHub(`g${genId}:`, ports);
   let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
+  let genText = currentText;   // the Corefile of `gen`: a replacement worker gets it with gen.memory
   const pool: Worker[] = [];
   const pendingMetrics = new Map<number, (json: unknown) => void>();
   const pendingReady = new Map<number, (names: string[]) => void>();
@@ -115,7 +120,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   /** Start one data-plane worker on the current Corefile; resolves once it listens. */
   const spawn = () => new Promise<void>((resolve, reject) => {
     const w = new Worker(new URL('./worker.ts', import.meta.url), {
-      workerData: { text: currentText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env } },
+      workerData: { text: genText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
     });
     pool.push(w);
     ports.add(w);
@@ -170,13 +175,15 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     await gen.close();
     throw e;
   }
+  /** One worker's registry as JSON ([] if it does not answer within 2 s). */
+  const workerMetrics = (w: Worker) => new Promise<unknown>((resolve) => {
+    const id = ++metricsId;
+    const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
+    pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
+    w.postMessage({ t: 'metrics', id });
+  });
   shared.set(SHARED.metrics, async () => {
-    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map((w) => new Promise((resolve) => {
-      const id = ++metricsId;
-      const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
-      pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
-      w.postMessage({ t: 'metrics', id });
-    }))]);
+    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map(workerMetrics)]);
     const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
     return { text: await agg.metrics(), contentType: agg.contentType };
   });
@@ -191,6 +198,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     get listeners() { return bound; },
     workers,
     crashWorkerForTest: () => pool[0]?.postMessage({ t: 'crash' }),
+    workerMetricsForTest: () => Promise.all(pool.map(async (w) => ({ threadId: w.threadId, metrics: await workerMetrics(w) }))),
     reload: (r) => reloadWith(r, async (text) => {
       const id = genId + 1;
       const nextHub = new ControlHub(`g${id}:`, ports);
@@ -209,7 +217,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       };
       // A plugin that cannot start (a side port taken) leaves the running generation serving.
       try { await next.start(); } catch (e) { await abandon(e); }
-      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id }, 'reloaded')));
+      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id, memory: next.memory }, 'reloaded')));
       // No worker could switch (its new DNS port is taken, ...): they all still serve the old
       // generation, so the control side stays on it too and the reload fails.
       if (results.every((r) => r.error)) await abandon(new Error(String(results[0]!.error)));
@@ -221,9 +229,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       const old = gen;
       genId = id;
       gen = next;
+      genText = text;
       hub = nextHub;
       for (const h of hubs) if (h !== nextHub && !failed) hubs.delete(h);
-      if (!failed) await old.close();
+      if (!failed) { await old.close(); collectAfterReload(); }
     }),
     stop: () => stopWith(async () => {
       stopping = true;

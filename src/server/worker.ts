@@ -7,13 +7,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { registry } from '../metrics/registry.ts';
 import { DataHub, type Envelope } from './channels.ts';
 import { DataPlane } from './dataplane.ts';
+import { collectAfterReload } from './gc.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
 
-interface Init { text: string; file: string; dnsPort: number; gen: number; env: NodeJS.ProcessEnv }
+/** `memory`: the control generation's shared memory (SetupContext.sharedMemory), for this generation. */
+type Memory = ReadonlyMap<string, SharedArrayBuffer>;
+interface Init { text: string; file: string; dnsPort: number; gen: number; env: NodeJS.ProcessEnv; memory?: Memory }
 type Command =
   | Envelope
-  | { t: 'reload'; text: string; gen: number }
+  | { t: 'reload'; text: string; gen: number; memory: Memory }
   | { t: 'metrics'; id: number }
   | { t: 'ready?'; id: number }
   | { t: 'stop' }
@@ -28,11 +31,11 @@ const plane = new DataPlane(true, log);
 // Hubs of the generations alive in this worker (the serving one, and one being built during a reload).
 const hubs = new Set<DataHub>();
 
-async function load(text: string, gen: number): Promise<void> {
+async function load(text: string, gen: number, memory: Memory | undefined): Promise<void> {
   const nextHub = new DataHub(`g${gen}:`, port);
   hubs.add(nextHub);
   try {
-    const g = await buildGeneration({ text, file: init.file, dnsPort: init.dnsPort, role: 'data', sink, shared, hub: nextHub, env: init.env });
+    const g = await buildGeneration({ text, file: init.file, dnsPort: init.dnsPort, role: 'data', sink, shared, hub: nextHub, env: init.env, memory });
     try {
       await plane.apply(g);
     } catch (e) {
@@ -50,8 +53,8 @@ port.on('message', (m: Command) => {
   switch (m.t) {
     case 'ch': for (const h of hubs) h.receive(m); break;
     case 'reload':
-      load(m.text, m.gen).then(
-        () => port.postMessage({ t: 'reloaded', gen: m.gen }),
+      load(m.text, m.gen, m.memory).then(
+        () => { port.postMessage({ t: 'reloaded', gen: m.gen }); collectAfterReload(); },
         (e: unknown) => port.postMessage({ t: 'reloaded', gen: m.gen, error: (e as Error).message }),
       );
       break;
@@ -71,7 +74,9 @@ port.on('message', (m: Command) => {
   }
 });
 
-load(init.text, init.gen).then(
+const first = init.memory;
+init.memory = undefined;  // workerData lives as long as the thread: let a reload free the first generation's memory
+load(init.text, init.gen, first).then(
   () => port.postMessage({ t: 'ready', listeners: plane.bound }),
   (e: unknown) => port.postMessage({ t: 'failed', error: (e as Error).message }),
 );

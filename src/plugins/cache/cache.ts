@@ -1,51 +1,65 @@
 /**
- * The cache plugin's query path (CoreDNS's plugin/cache): a success and a denial cache (LRU, lru-cache),
- * keyed by name, type, class and the DO and CD bits. A hit is served from stored bytes with the TTLs
- * counting down; a miss asks the next plugin and stores what comes back for min(TTL, max TTL).
- * Prefetch refreshes popular entries before they expire; serve_stale answers from expired entries
- * (TTL 0) while refreshing them.
+ * The cache plugin's query path (CoreDNS's plugin/cache): a success and a denial cache keyed by
+ * name, type, class and the DO and CD bits, one per server block however many threads answer
+ * (store.ts keeps them in memory every thread shares). A hit is served from stored bytes with the
+ * TTLs counting down; a miss asks the next plugin and stores what comes back for min(TTL, max TTL).
+ * A miss for a key another thread (or query) is already fetching waits for that answer instead of
+ * asking again. Prefetch refreshes popular entries before they expire; serve_stale answers from
+ * expired entries (TTL 0) while refreshing them; one thread refreshes a given entry at a time.
  */
-import { LRUCache } from 'lru-cache';
 import { isSubdomain } from '../../dns/name.ts';
 import type { Message } from '../../dns/types.ts';
 import { Rcode } from '../../dns/types.ts';
-import type { BlockInfo, Logger, Next, Plugin, Request } from '../../plugin/contract.ts';
-import { classify, Item, minimalTTL } from './item.ts';
+import type { BlockInfo, Logger, Next, Plugin, Request, Result } from '../../plugin/contract.ts';
+import { classify, encodeForCache, extraFor, minimalTTL, questionEnd, respond } from './item.ts';
 import { cacheCounters, type CacheCounters } from './metrics.ts';
 import type { CacheConfig } from './setup.ts';
+import { CacheStore, Claim, DENIAL, Key, layout, SUCCESS } from './store.ts';
+
+/** How long a fetch claim holds (ms): others wait at most this long for its answer before asking themselves. */
+const HOLD_MS = 5_000;
+const KEY = new Key();
+/** Rounds of claim → "present" → not read back (a writer moving it) before a miss just asks. */
+const NO_CLAIM = 3;
+
+export interface CacheOptions {
+  /** Where the store lives: SetupContext.sharedMemory in a server; private memory when absent. */
+  memory?: (bytes: number) => SharedArrayBuffer;
+  /** Whether this instance reports coredns_cache_entries (one thread per server). Default true. */
+  reportsEntries?: boolean;
+}
 
 export class Cache implements Plugin {
   readonly name = 'cache';
   readonly cfg: CacheConfig;
-  readonly pcache: LRUCache<string, Item>;
-  readonly ncache: LRUCache<string, Item>;
+  readonly store: CacheStore;
   /** The clock (ms); tests move it. */
   now: () => number = Date.now;
   private readonly block: BlockInfo;
   private readonly log: Logger;
-  private readonly refreshing = new Set<string>();
   private bound: CacheCounters | undefined;
   private readonly everyZone: boolean;
+  private readonly reportsEntries: boolean;
 
-  constructor(cfg: CacheConfig, block: BlockInfo, log: Logger) {
+  constructor(cfg: CacheConfig, block: BlockInfo, log: Logger, o: CacheOptions = {}) {
     this.cfg = cfg;
     this.block = block;
     this.log = log;
     this.everyZone = cfg.zones.includes('.');
-    this.pcache = new LRUCache<string, Item>({
-      max: cfg.pcap,
-      dispose: (_v, _k, reason) => { if (reason === 'evict') this.metrics().evictSuccess.inc(); },
-    });
-    this.ncache = new LRUCache<string, Item>({
-      max: cfg.ncap,
-      dispose: (_v, _k, reason) => { if (reason === 'evict') this.metrics().evictDenial.inc(); },
-    });
+    this.reportsEntries = o.reportsEntries ?? true;
+    const lay = layout([cfg.pcap, cfg.ncap], [cfg.pbytes, cfg.nbytes]);
+    this.store = new CacheStore(o.memory ? o.memory(lay.bytes) : new SharedArrayBuffer(lay.bytes), lay, [cfg.pcap, cfg.ncap]);
+    this.store.onEvict = (ring) => { const m = this.metrics(); (ring === SUCCESS ? m.evictSuccess : m.evictDenial).inc(); };
   }
 
   /** Counters with this block's labels, bound on first use (the server label is final by then). */
   private metrics(): CacheCounters {
-    return this.bound ??= cacheCounters(this.block.server, this.cfg.zones.join(','), () => [this.pcache.size, this.ncache.size]);
+    return this.bound ??= cacheCounters(this.block.server, this.cfg.zones.join(','),
+      this.reportsEntries ? () => [this.store.count(SUCCESS), this.store.count(DENIAL)] : undefined);
   }
+
+  /** The thread that reports the entries gauge binds its metrics even if it never answers (the control thread). */
+  start(): void { if (this.reportsEntries) this.metrics(); }
 
   private inZones(qname: string): boolean {
     if (this.everyZone) return true;
@@ -53,65 +67,110 @@ export class Cache implements Plugin {
     return false;
   }
 
-  static key(req: Request): string {
-    const m = req.msg;
-    return `${req.qtype}/${req.qclass}/${req.do ? 1 : 0}${m.cd ? 1 : 0}/${req.qname}`;
-  }
-
-  serve(req: Request, next: Next): Message | Promise<Message> {
+  serve(req: Request, next: Next): Result {
     if (!this.inZones(req.qname)) return next(req);
     const m = this.metrics();
-    const now = this.now();
-    const key = Cache.key(req);
     m.requests.inc();
+    const qEnd = questionEnd(req.wire);
+    if (qEnd < 0 || !KEY.set(req.wire, qEnd, req.do, req.msg.cd)) {
+      m.misses.inc();   // an unusual question (compressed, several): not cached
+      return next(req);
+    }
+    return this.fromCache(req, next, KEY, qEnd, this.now()) ?? this.miss(req, next, KEY.clone(), qEnd, 0);
+  }
+
+  /** The answer from the cache for `k`, or undefined when it holds nothing usable. Counts the hit. */
+  private fromCache(req: Request, next: Next, k: Key, qEnd: number, now: number): Result | undefined {
+    const h = this.store.read(k, extraFor(req));
+    if (!h) return undefined;
+    const ttl = h.ttl - Math.floor((now - h.stored) / 1000);
     const staleS = this.cfg.staleUpToMs / 1000;
-    let item = this.ncache.get(key);
-    let ttl = item ? item.ttl(now) : 0;
-    if (item && !(ttl > 0 || (staleS > 0 && -ttl < staleS))) item = undefined;
-    if (item) m.hitsDenial.inc();
-    else {
-      item = this.pcache.get(key);
-      ttl = item ? item.ttl(now) : 0;
-      if (item && !(ttl > 0 || (staleS > 0 && -ttl < staleS))) item = undefined;
-      if (item) m.hitsSuccess.inc();
-    }
-    if (!item) {
-      m.misses.inc();
-      const r = next(req);
-      if (r instanceof Promise) return r.then((res) => this.store(req, key, res, false));
-      return this.store(req, key, r, false);
-    }
+    if (!(ttl > 0 || (staleS > 0 && -ttl < staleS))) return undefined;
+    const m = this.metrics();
+    if (h.ring === DENIAL) m.hitsDenial.inc(); else m.hitsSuccess.inc();
+    this.store.touch(h.slot);
     if (ttl <= 0) {
-      if (this.cfg.verifyStale) return this.verifyStale(req, next, key, item);
+      const stale = respond(req, h.wire, h.wireLen, h.ttls, h.nttl, 0, h.ednsDo, qEnd);
+      if (this.cfg.verifyStale) return this.verifyStale(req, next, k.clone(), qEnd, stale);
       m.servedStale.inc();
-      this.refresh(req, next, key, false);
-      return item.toResponse(req, 0);
+      this.refresh(req, next, k, qEnd, false);
+      return stale;
     }
-    if (this.cfg.prefetch > 0 && this.shouldPrefetch(item, now, ttl)) this.refresh(req, next, key, true);
-    return item.toResponse(req, this.cfg.keepttl ? item.origTTL : ttl);
+    const prefetch = this.cfg.prefetch > 0 && this.shouldPrefetch(h.slot, h.ttl, now, ttl);
+    const res = respond(req, h.wire, h.wireLen, h.ttls, h.nttl, this.cfg.keepttl ? h.ttl : ttl, h.ednsDo, qEnd);
+    if (prefetch) this.refresh(req, next, k, qEnd, true);
+    return res;
   }
 
-  private shouldPrefetch(item: Item, now: number, ttl: number): boolean {
-    if (item.lastHit < now - this.cfg.prefetchWindowMs) item.hits = 1; else item.hits++;
-    item.lastHit = now;
-    const threshold = Math.ceil((this.cfg.percentage / 100) * item.origTTL);
-    return item.hits >= this.cfg.prefetch && ttl <= threshold;
+  /**
+   * Not in the cache: claim the fetch, or wait for the query (on any thread) that already fetches
+   * it and answer from the cache then. Exactly one of hits/misses counts each query.
+   */
+  private miss(req: Request, next: Next, k: Key, qEnd: number, round: number): Result {
+    const now = this.now();
+    const c = round < NO_CLAIM ? this.store.claim(k, now, this.cfg.staleUpToMs, HOLD_MS) : Claim.None;
+    if (c === Claim.Present) return this.fromCache(req, next, k, qEnd, now) ?? this.miss(req, next, k, qEnd, round + 1);
+    if (c === Claim.Wait) {
+      // Woken when that fetch ended. Not in the cache then (an answer that may not be cached, a
+      // failure, or the fetch outlived its claim): ask ourselves, without queueing behind another.
+      const s = this.store;
+      return s.wait(s.claimed, s.wakeValue, s.deadline).then(() =>
+        this.fromCache(req, next, k, qEnd, this.now()) ?? this.miss(req, next, k, qEnd, NO_CLAIM));
+    }
+    this.metrics().misses.inc();
+    const j = this.store.claimed, deadline = this.store.deadline;
+    const release = c === Claim.Owner ? () => this.store.release(j, k, deadline) : () => {};
+    let r: Result;
+    try {
+      r = next(req);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    if (r instanceof Promise) {
+      return r.then((res) => { try { return this.save(req, k, qEnd, res, false); } finally { release(); } },
+        (e: unknown) => { release(); throw e; });
+    }
+    try { return this.save(req, k, qEnd, r, false); } finally { release(); }
   }
 
-  /** serve_stale verified: ask first; serve the stale entry only when the source has no good answer. */
-  private async verifyStale(req: Request, next: Next, key: string, item: Item): Promise<Message> {
-    let res: Message | undefined;
-    try { res = await next(req); } catch { res = undefined; }
-    if (res && (res.rcode === Rcode.NOERROR || res.rcode === Rcode.NXDOMAIN)) return this.store(req, key, res, false);
-    this.metrics().servedStale.inc();
-    return item.toResponse(req, 0);
+  private shouldPrefetch(slot: number, origTTL: number, now: number, ttl: number): boolean {
+    const hits = this.store.countHit(slot, now, this.cfg.prefetchWindowMs);
+    const threshold = Math.ceil((this.cfg.percentage / 100) * origTTL);
+    return hits >= this.cfg.prefetch && ttl <= threshold;
   }
 
-  /** Refresh an entry in the background (prefetch, or after serving it stale); one refresh per key at a time. */
-  private refresh(req: Request, next: Next, key: string, prefetch: boolean): void {
-    if (this.refreshing.has(key)) return;
-    this.refreshing.add(key);
-    const old = this.pcache.peek(key) ?? this.ncache.peek(key);
+  /**
+   * serve_stale verified: ask first (one thread asks, the others wait for it); serve the stale
+   * answer only when the source has no good one.
+   */
+  private async verifyStale(req: Request, next: Next, k: Key, qEnd: number, stale: Message): Promise<Message> {
+    const c = this.store.claim(k, this.now(), -1, HOLD_MS);
+    const s = this.store;
+    if (c === Claim.Wait) {
+      await s.wait(s.claimed, s.wakeValue, s.deadline);
+      const h = s.read(k, extraFor(req));
+      const ttl = h ? h.ttl - Math.floor((this.now() - h.stored) / 1000) : 0;
+      if (h && ttl > 0) return respond(req, h.wire, h.wireLen, h.ttls, h.nttl, this.cfg.keepttl ? h.ttl : ttl, h.ednsDo, qEnd);
+      this.metrics().servedStale.inc();
+      return stale;
+    }
+    const j = s.claimed, deadline = s.deadline;
+    try {
+      let res: Message | undefined;
+      try { res = await next(req); } catch { res = undefined; }
+      if (res && (res.rcode === Rcode.NOERROR || res.rcode === Rcode.NXDOMAIN)) return this.save(req, k, qEnd, res, false);
+      this.metrics().servedStale.inc();
+      return stale;
+    } finally {
+      if (c === Claim.Owner) s.release(j, k, deadline);
+    }
+  }
+
+  /** Refresh an entry in the background (prefetch, or after serving it stale) unless some thread already does. */
+  private refresh(req: Request, next: Next, key: Key, qEnd: number, prefetch: boolean): void {
+    if (this.store.claim(key, this.now(), -1, HOLD_MS) !== Claim.Owner) return;
+    const j = this.store.claimed, deadline = this.store.deadline, k = key.clone();
     if (prefetch) this.metrics().prefetch.inc();
     const r: Request = { ...req, meta: new Map() };
     void (async () => {
@@ -119,19 +178,17 @@ export class Cache implements Plugin {
         const res = await next(r);
         // RFC 8767: only a real answer replaces what we have (a SERVFAIL must not push out a stale entry).
         if (res.rcode !== Rcode.NOERROR && res.rcode !== Rcode.NXDOMAIN) return;
-        this.store(r, key, res, true);
-        const fresh = this.pcache.peek(key) ?? this.ncache.peek(key);
-        if (fresh && old && fresh !== old) { fresh.hits = old.hits; fresh.lastHit = old.lastHit; }
+        this.save(r, k, qEnd, res, true);
       } catch (e) {
         this.log.debug(`refresh of ${req.qname} failed: ${(e as Error).message}`);
       } finally {
-        this.refreshing.delete(key);
+        this.store.release(j, k, deadline);
       }
     })();
   }
 
-  /** Cache `res` when it may be cached; return the response for the client (TTLs capped as stored). */
-  private store(req: Request, key: string, res: Message, refreshing: boolean): Message {
+  /** Cache `res` when it may be cached; return the response for the client (TTLs as stored). */
+  private save(req: Request, k: Key, qEnd: number, res: Message, refreshing: boolean): Message {
     const t = classify(res);
     if (res.tc || t === 'othererror' || t === 'meta' || t === 'update') return res;
     const c = this.cfg;
@@ -149,22 +206,18 @@ export class Cache implements Plugin {
     const success = t === 'noerror' || t === 'delegation';
     const except = success ? c.pexcept : c.nexcept;
     for (const z of except) if (isSubdomain(req.qname, z)) return res;
-    const item = new Item(res, duration, this.now(), success, req.do);
-    if (success) {
-      this.pcache.set(key, item);
-      if (refreshing) this.ncache.delete(key);
-    } else {
-      this.ncache.set(key, item);
-      if (refreshing) this.pcache.delete(key);
-    }
-    return item.toResponse(req, duration);
+    const stored = encodeForCache(res, duration);
+    this.store.put(k, success ? SUCCESS : DENIAL, stored.wire, stored.ttls, duration, this.now(), req.do, refreshing);
+    // The asker gets what a hit would give it: the stored bytes, patched.
+    const extra = extraFor(req);
+    let w = stored.wire;
+    if (extra > 0) { w = Buffer.allocUnsafe(stored.wire.length + extra); stored.wire.copy(w); }
+    return respond(req, w, stored.wire.length, stored.ttls, stored.ttls.length, duration, req.do, qEnd);
   }
 
   close(): void {
     this.bound?.release();
     this.bound = undefined;
-    this.pcache.clear();
-    this.ncache.clear();
   }
 }
 

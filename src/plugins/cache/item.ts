@@ -1,15 +1,16 @@
 /**
- * A cached response and how a hit is served from it. The response is stored decoded (for the
- * rare re-encode) and pre-encoded in two forms, with and without an OPT record (encoded lazily),
- * together with the offsets of every TTL field. A hit copies the bytes and patches: the id, the opcode,
- * question name (the asker's case), RD/AD/CD as the asker's query wants them, the OPT's UDP size,
- * and the TTLs (the remaining lifetime, counting down).
+ * What the cache stores and how a hit is served. An answer is stored once, encoded without an OPT
+ * record and with every TTL at its cache lifetime, with the offsets of its TTL fields (store.ts
+ * keeps the bytes in shared memory). A hit gets a fresh copy of those bytes and patches: the id,
+ * the opcode, RD/AD/CD as the asker's query wants them, the question name (the asker's case), an
+ * OPT record mirroring the asker's (its UDP size, the entry's DO bit) and the TTLs (the remaining
+ * lifetime, counting down). The Message handed back carries the header from those bytes; its
+ * record sections are decoded from them only if a plugin before cache reads them.
  */
-import { encode, ttlOffsets } from '../../dns/codec.ts';
-import type { Message, ResourceRecord } from '../../dns/types.ts';
+import { decode, encode, ttlOffsets } from '../../dns/codec.ts';
+import type { Edns, Message, Question, ResourceRecord } from '../../dns/types.ts';
 import { Opcode, Rcode, Type } from '../../dns/types.ts';
 import type { Request } from '../../plugin/contract.ts';
-import { questionEnd, sameQuestion } from '../forward/wire.ts';
 
 /** CoreDNS's response.Type, the classes of answer the cache tells apart. */
 export type ResponseType = 'noerror' | 'nxdomain' | 'nodata' | 'delegation' | 'servererror' | 'othererror' | 'meta' | 'update';
@@ -52,84 +53,95 @@ export function minimalTTL(m: Message, t: ResponseType): number {
   return min;
 }
 
-interface Variant { wire: Buffer; ttls: number[]; optAt: number }
-
-export class Item {
-  readonly msg: Message;          // as stored: no OPT, every TTL = origTTL
-  readonly origTTL: number;       // seconds
-  readonly stored: number;        // ms since epoch
-  readonly success: boolean;      // which cache it lives in
-  hits = 0;                       // prefetch frequency: queries seen without a gap of the prefetch window
-  lastHit = 0;
-  private plain: Variant | undefined;
-  private edns: Variant | undefined;
-  private readonly ednsDo: boolean;
-
-  constructor(res: Message, ttl: number, now: number, success: boolean, dobit: boolean) {
-    const setTTL = (rs: ResourceRecord[]) => rs.map((r) => ({ ...r, ttl }));
-    // The fields are what is stored; a relayed upstream's bytes are not. (Leaving `wire` out of the
-    // copy, rather than deleting it afterwards, keeps the object in V8's fast mode: every hit
-    // spreads it, and a delete made hits of forwarded answers 20% slower.)
-    const { wire: _relayed, ...fields } = res;
-    this.msg = {
-      ...fields, tc: false,
-      answers: setTTL(res.answers), authority: setTTL(res.authority), additional: setTTL(res.additional),
-      edns: undefined,
-    };
-    this.origTTL = ttl;
-    this.stored = now;
-    this.success = success;
-    this.ednsDo = dobit;
+/** Offset just past the question of a query (a plain name at offset 12, one question); -1 otherwise. */
+export function questionEnd(buf: Uint8Array): number {
+  if (buf.length < 12 || buf[4] !== 0 || buf[5] !== 1) return -1;
+  let off = 12;
+  while (off < buf.length) {
+    const len = buf[off]!;
+    if (len === 0) return off + 5 <= buf.length ? off + 5 : -1;
+    if (len > 63) return -1;
+    off += len + 1;
   }
+  return -1;
+}
 
-  /** Seconds left (negative once expired). */
-  ttl(now: number): number { return this.origTTL - Math.floor((now - this.stored) / 1000); }
+/** An answer as stored: its bytes (no OPT, every TTL at `ttl`) and where its TTL fields are. */
+export interface Stored { wire: Buffer; ttls: number[] }
 
-  private variant(withEdns: boolean): Variant {
-    const have = withEdns ? this.edns : this.plain;
-    if (have) return have;
-    const m: Message = withEdns
-      ? { ...this.msg, edns: { udpSize: 1232, extendedRcode: 0, version: 0, do: this.ednsDo, options: [] } }
-      : this.msg;
-    const wire = encode(m);
-    const ttls = ttlOffsets(wire);
-    // The OPT record we added is the last record: its class (UDP size) is patched per asker.
-    let optAt = -1;
-    if (withEdns && wire.length >= 11 && wire[wire.length - 11] === 0 && wire.readUInt16BE(wire.length - 10) === Type.OPT) {
-      optAt = wire.length - 11;
-    }
-    const v = { wire, ttls, optAt };
-    if (withEdns) this.edns = v; else this.plain = v;
-    return v;
+/** Encode `res` for the cache: TC off, no OPT, every TTL `ttl` (what a relayed upstream sent is not kept). */
+export function encodeForCache(res: Message, ttl: number): Stored {
+  const setTTL = (rs: ResourceRecord[]) => rs.map((r) => ({ ...r, ttl }));
+  const { wire: _relayed, ...fields } = res;
+  const wire = encode({
+    ...fields, tc: false, edns: undefined,
+    answers: setTTL(res.answers), authority: setTTL(res.authority), additional: setTTL(res.additional),
+  });
+  return { wire, ttls: ttlOffsets(wire) };
+}
+
+const OPT_LEN = 11;
+
+/** Bytes a hit needs after the stored answer: room for the asker's OPT record. */
+export function extraFor(req: Request): number { return req.msg.edns ? OPT_LEN : 0; }
+
+/**
+ * The response for `req` from `w`, a fresh copy of a stored answer (wireLen bytes, then extraFor(req)
+ * spare bytes), with `ttl` seconds on every record (never below 0). `qEnd`: end of the question in req.wire.
+ */
+export function respond(req: Request, w: Buffer, wireLen: number, ttls: ArrayLike<number>, nttl: number, ttl: number, ednsDo: boolean, qEnd: number): Message {
+  const t = ttl < 0 ? 0 : ttl;
+  const q = req.msg;
+  const ad = (w[3]! & 0x20) !== 0 && (req.do || q.ad);
+  w[0] = q.id >> 8; w[1] = q.id & 0xff;
+  // QR, the asker's opcode (a NOTIFY stays a NOTIFY), AA as stored (CoreDNS #6185), TC off, RD as asked.
+  w[2] = 0x80 | (q.opcode << 3) | (w[2]! & 0x04) | (q.rd ? 1 : 0);
+  w[3] = (w[3]! & 0xcf) | (ad ? 0x20 : 0) | (q.cd ? 0x10 : 0);   // AD, CD
+  req.wire.copy(w, 12, 12, qEnd - 4);                             // the question name as asked
+  for (let i = 0; i < nttl; i++) w.writeUInt32BE(t, ttls[i]!);
+  let edns: Edns | undefined;
+  if (q.edns) {
+    edns = { udpSize: q.edns.udpSize, extendedRcode: 0, version: 0, do: ednsDo, options: [] };
+    const o = wireLen;
+    w[o] = 0; w.writeUInt16BE(Type.OPT, o + 1); w.writeUInt16BE(q.edns.udpSize, o + 3);
+    w[o + 5] = 0; w[o + 6] = 0; w.writeUInt16BE(ednsDo ? 0x8000 : 0, o + 7); w.writeUInt16BE(0, o + 9);
+    w.writeUInt16BE(w.readUInt16BE(10) + 1, 10);
   }
+  return cachedMessage(req, w, ad, edns);
+}
 
-  /** The response for `req` with `ttl` seconds on every record (never below 0). */
-  toResponse(req: Request, ttl: number): Message {
-    const t = ttl < 0 ? 0 : ttl;
-    const q = req.msg;
-    const ad = this.msg.ad && (req.do || q.ad);
-    const v = this.variant(q.edns !== undefined);
-    const base: Message = {
-      ...this.msg, id: q.id, opcode: q.opcode, rd: q.rd, cd: q.cd, ad, questions: [req.question],
-      edns: q.edns ? { udpSize: q.edns.udpSize, extendedRcode: 0, version: 0, do: this.ednsDo, options: [] } : undefined,
-    };
-    const qEnd = questionEnd(req.wire);
-    if (v.wire.length > req.size || qEnd < 0 || !sameQuestion(req.wire, qEnd, v.wire)) {
-      // Too big for this client (the writer truncates from the fields) or an unusual query: no wire.
-      const set = (rs: ResourceRecord[]) => rs.map((r) => ({ ...r, ttl: t }));
-      return { ...base, answers: set(base.answers), authority: set(base.authority), additional: set(base.additional) };
-    }
-    const w = Buffer.allocUnsafe(v.wire.length);
-    v.wire.copy(w);
-    w[0] = q.id >> 8; w[1] = q.id & 0xff;
-    // The asker's opcode (a NOTIFY hit answers as NOTIFY, as CoreDNS's SetReply), TC off, RD as
-    // asked (QR and AA as stored, CoreDNS #6185).
-    w[2] = (w[2]! & 0x84) | ((q.opcode & 0xf) << 3) | (q.rd ? 1 : 0);
-    w[3] = (w[3]! & 0xcf) | (ad ? 0x20 : 0) | (q.cd ? 0x10 : 0);   // AD, CD
-    req.wire.copy(w, 12, 12, qEnd - 4);                             // the question name as asked
-    if (v.optAt >= 0 && q.edns) w.writeUInt16BE(q.edns.udpSize, v.optAt + 3);
-    for (const off of v.ttls) w.writeUInt32BE(t, off);
-    base.wire = w;
-    return base;
+function cachedMessage(req: Request, w: Buffer, ad: boolean, edns: Edns | undefined): Message {
+  return new CachedMessage(req, w, ad, edns);
+}
+
+/**
+ * The Message of a hit: header fields from the bytes, the asker's question, and record sections
+ * decoded from the bytes on first read (plugins before cache, such as log or loadbalance, may read
+ * or replace them; most hits never decode). `wire` is left out when the bytes are larger than the
+ * asker takes: the writer then truncates from the fields.
+ *
+ * The sections are accessors on the class (an object literal with getters costs six closures per
+ * hit: 3× slower hits, measured); so a copy must name them, as loadbalance does
+ * (`{ ...fields, answers: ..., authority: ..., additional: ... }`), not rely on `{ ...res }`.
+ */
+class CachedMessage implements Message {
+  id: number; qr = true; opcode: number; aa: boolean; tc = false; rd: boolean; ra: boolean; z: boolean; ad: boolean; cd: boolean;
+  rcode: number; questions: Question[]; edns: Edns | undefined; wire: Buffer | undefined;
+  private readonly bytes: Buffer;
+  private dec: Message | undefined = undefined;
+  private an: ResourceRecord[] | undefined = undefined;
+  private ns: ResourceRecord[] | undefined = undefined;
+  private ar: ResourceRecord[] | undefined = undefined;
+  constructor(req: Request, w: Buffer, ad: boolean, edns: Edns | undefined) {
+    const b2 = w[2]!, b3 = w[3]!;
+    this.id = req.msg.id; this.opcode = (b2 >> 3) & 0xf; this.aa = (b2 & 0x04) !== 0; this.rd = (b2 & 1) !== 0;
+    this.ra = (b3 & 0x80) !== 0; this.z = (b3 & 0x40) !== 0; this.ad = ad; this.cd = (b3 & 0x10) !== 0; this.rcode = b3 & 0xf;
+    this.questions = [req.question]; this.edns = edns; this.wire = w.length <= req.size ? w : undefined; this.bytes = w;
   }
+  get answers(): ResourceRecord[] { return this.an ??= (this.dec ??= decode(this.bytes)).answers; }
+  set answers(v) { this.an = v; }
+  get authority(): ResourceRecord[] { return this.ns ??= (this.dec ??= decode(this.bytes)).authority; }
+  set authority(v) { this.ns = v; }
+  get additional(): ResourceRecord[] { return this.ar ??= (this.dec ??= decode(this.bytes)).additional; }
+  set additional(v) { this.ar = v; }
 }

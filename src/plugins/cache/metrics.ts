@@ -53,8 +53,12 @@ export interface CacheCounters {
   release(): void;
 }
 
-/** Counters for one cache instance; `sizes` gives the entries gauges their values at each read. */
-export function cacheCounters(server: string, zones: string, sizes: () => [number, number]): CacheCounters {
+/**
+ * Counters for one cache instance; `sizes` gives the entries gauges their values at each read. The
+ * entries are shared by all threads, so only one thread (the control or single one) passes `sizes`:
+ * /metrics sums the threads' registries, and a gauge set in each would count the entries N times.
+ */
+export function cacheCounters(server: string, zones: string, sizes?: () => [number, number]): CacheCounters {
   const m = cacheMetrics();
   const base = { server, zones, view: '' };
   const t = {
@@ -67,6 +71,7 @@ export function cacheCounters(server: string, zones: string, sizes: () => [numbe
   const gs = m.entries.labels({ ...base, type: 'success' }), gd = m.entries.labels({ ...base, type: 'denial' });
   const flush = () => {
     for (const x of Object.values(t)) x.flush();
+    if (!sizes) return;
     const [s, d] = sizes();
     gs.set(s); gd.set(d);
   };

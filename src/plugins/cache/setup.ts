@@ -7,6 +7,9 @@ import { fqdn, lowerName } from '../../dns/name.ts';
 import { parseDuration } from '../../plugin/duration.ts';
 
 export const DEFAULT_CAP = 9984;
+/** Default bytes per cache, per entry of capacity: 9984 entries of up to 512 bytes on average (4.9 MiB). */
+const BYTES_PER_ENTRY = 512;
+const MIN_BYTES = 16 * 1024;
 const SHARDS = 256;
 const MIN_CAP = 1024;
 
@@ -23,6 +26,8 @@ export interface CacheConfig {
   pexcept: string[];        // zones where success responses are not cached (disable success)
   nexcept: string[];
   keepttl: boolean;
+  pbytes: number;           // byte bound of the success cache (max_bytes; default pcap × 512)
+  nbytes: number;           // and of the denial cache
 }
 
 export function parseCache(d: Directive, blockZones: readonly string[]): CacheConfig {
@@ -30,8 +35,9 @@ export function parseCache(d: Directive, blockZones: readonly string[]): CacheCo
   const c: CacheConfig = {
     zones: [...blockZones], pcap: DEFAULT_CAP, pttl: 3600, minpttl: 5, ncap: DEFAULT_CAP, nttl: 1800, minnttl: 5,
     failttl: 5, prefetch: 0, prefetchWindowMs: 60_000, percentage: 10, staleUpToMs: 0, verifyStale: false,
-    pexcept: [], nexcept: [], keepttl: false,
+    pexcept: [], nexcept: [], keepttl: false, pbytes: 0, nbytes: 0,
   };
+  let maxBytes: [number, number] | undefined;
   let args = d.args;
   if (args.length > 0 && /^-?\d+$/.test(args[0]!)) {
     const ttl = Number(args[0]);
@@ -121,6 +127,17 @@ export function parseCache(d: Directive, blockZones: readonly string[]): CacheCo
         else throw err(o, `disable: cache type for disable must be "success" or "denial", not '${a[0]}'`);
         break;
       }
+      case 'max_bytes': {
+        if (a.length < 1 || a.length > 2) throw err(o, `max_bytes: wrong number of arguments — use: max_bytes SIZE [DENIAL_SIZE]`);
+        const sizes = a.map((x) => {
+          const v = parseSize(x);
+          if (v === undefined) throw err(o, `max_bytes: '${x}' is not a size — use bytes or e.g. 512K, 8M`);
+          if (v < MIN_BYTES) throw err(o, `max_bytes: ${x} is below the minimum of 16K`);
+          return v;
+        });
+        maxBytes = [sizes[0]!, sizes[1] ?? sizes[0]!];
+        break;
+      }
       case 'keepttl':
         if (a.length !== 0) throw err(o, `keepttl: takes no arguments`);
         c.keepttl = true;
@@ -129,7 +146,16 @@ export function parseCache(d: Directive, blockZones: readonly string[]): CacheCo
         throw err(o, `unknown property '${o.name}' — see the cache README for the options`);
     }
   }
+  c.pbytes = maxBytes?.[0] ?? c.pcap * BYTES_PER_ENTRY;
+  c.nbytes = maxBytes?.[1] ?? c.ncap * BYTES_PER_ENTRY;
   return c;
+}
+
+/** Bytes: a whole number with an optional K, M or G (powers of 1024). */
+function parseSize(s: string): number | undefined {
+  const m = /^(\d+)([KMG]?)$/i.exec(s);
+  if (!m) return undefined;
+  return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]!.toUpperCase()]!;
 }
 
 /** CoreDNS shards its cache in 256: capacity is rounded down to a multiple of 256, at least 1024 (also for 0 or less). */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Cache } from '../../../src/plugins/cache/cache.ts';
 import { parseCache } from '../../../src/plugins/cache/setup.ts';
+import { SUCCESS } from '../../../src/plugins/cache/store.ts';
 import { decode } from '../../../src/dns/codec.ts';
 import { a, replyTo, soa, txt } from '../../../src/dns/message.ts';
 import { Rcode, Type } from '../../../src/dns/types.ts';
@@ -69,6 +70,23 @@ describe('cache', () => {
     s.advance(300);
     await s.ask('www.example.org.');
     expect(s.calls).toHaveLength(2);
+  });
+
+  test('a hit\'s record sections decode from its bytes when read, with the TTL counting down, and can be replaced', async () => {
+    const s = setup();
+    s.answer.fn = (req) => ({ ...replyTo(req.msg), answers: [a(req.question.name, 300, '192.0.2.1'), a(req.question.name, 300, '192.0.2.2')] });
+    await s.ask('sec.example.');
+    s.advance(10);
+    const { res } = await s.ask('Sec.Example.');
+    expect(res.answers.map((r) => [r.name, r.ttl, (r.data as { address: string }).address]))
+      .toEqual([['Sec.Example.', 290, '192.0.2.1'], ['Sec.Example.', 290, '192.0.2.2']]);
+    expect(res.authority).toEqual([]);
+    res.answers = res.answers.slice(1);
+    expect(res.answers).toHaveLength(1);
+    const { wire: _w, ...fields } = res;
+    const copy = { ...fields, answers: res.answers, authority: res.authority, additional: res.additional };
+    expect(copy.answers).toHaveLength(1);
+    expect(copy.rcode).toBe(Rcode.NOERROR);
   });
 
   test('TTL is capped by the max TTL and raised to the min TTL', async () => {
@@ -248,11 +266,55 @@ describe('cache', () => {
     expect(stale.dec.answers[0]!.ttl).toBe(0);
   });
 
+  test('max_bytes bounds a cache in bytes: large answers push older ones out', async () => {
+    const s = setup('cache {\n max_bytes 16K\n}');
+    s.answer.fn = (req) => ({ ...replyTo(req.msg), answers: Array.from({ length: 8 }, (_, i) => txt(req.question.name, 300, `${i}`.padEnd(120, 'x'))) });
+    for (let i = 0; i < 40; i++) await s.ask(`big${i}.example.`, Type.TXT, { protocol: 'tcp' });
+    const held = s.c.store.count(SUCCESS);
+    expect(held).toBeGreaterThan(5);
+    expect(held).toBeLessThan(16);                      // ~1.1 KB each in 16 KiB
+    expect(s.c.store.used(SUCCESS)).toBeLessThanOrEqual(16 * 1024);
+    expect(await metric('coredns_cache_evictions_total', { server: s.server, type: 'success' })).toBe(40 - held);
+    await s.ask('big39.example.', Type.TXT, { protocol: 'tcp' });   // the newest is still there
+    expect(s.calls).toHaveLength(40);
+    await s.ask('big0.example.', Type.TXT, { protocol: 'tcp' });    // the oldest is gone
+    expect(s.calls).toHaveLength(41);
+  });
+
   test('capacity is rounded to a multiple of 256 (at least 1024) and evictions are counted', async () => {
     const s = setup('cache {\n success 1000\n}');
     expect(s.c.cfg.pcap).toBe(1024);
     for (let i = 0; i < 1030; i++) await s.ask(`n${i}.example.`);
-    expect(s.c.pcache.size).toBe(1024);
+    expect(s.c.store.count(SUCCESS)).toBe(1024);
     expect(await metric('coredns_cache_evictions_total', { server: s.server, type: 'success' })).toBe(6);
+  });
+});
+
+describe('cache: concurrent misses in one thread', () => {
+  test('wait for the first fetch; an answer that may not be cached lets the waiters ask at once', async () => {
+    const s = setup();
+    let pending: ((m: Message) => void)[] = [];
+    const next: Next = (req) => new Promise<Message>((resolve) => {
+      s.calls.push(req);
+      pending.push((m) => resolve(m));
+    });
+    const ask = (name: string) => s.c.serve(makeReq(name, Type.A), next) as Promise<Message>;
+    // cacheable: one fetch, three answers
+    const three = [ask('w.example.'), ask('w.example.'), ask('w.example.')];
+    await sleep(20);
+    expect(s.calls).toHaveLength(1);
+    pending.shift()!({ ...replyTo(s.calls[0]!.msg), answers: [a('w.example.', 300, '192.0.2.1')] });
+    expect((await Promise.all(three)).map((r) => r.answers[0]!.ttl)).toEqual([300, 300, 300]);
+    // REFUSED (not cached): the two waiters then ask together, not one after the other
+    s.calls.length = 0;
+    pending = [];
+    const more = [ask('r.example.'), ask('r.example.'), ask('r.example.')];
+    await sleep(20);
+    expect(s.calls).toHaveLength(1);
+    pending.shift()!(replyTo(s.calls[0]!.msg, Rcode.REFUSED));
+    await sleep(20);
+    expect(s.calls).toHaveLength(3);
+    for (const p of pending) p(replyTo(s.calls[0]!.msg, Rcode.REFUSED));
+    expect((await Promise.all(more)).map((r) => r.rcode)).toEqual([Rcode.REFUSED, Rcode.REFUSED, Rcode.REFUSED]);
   });
 });

@@ -14,7 +14,16 @@ describe('cache setup', () => {
     expect(parse('cache')).toEqual({
       zones: ['cluster.local.'], pcap: 9984, pttl: 3600, minpttl: 5, ncap: 9984, nttl: 1800, minnttl: 5, failttl: 5,
       prefetch: 0, prefetchWindowMs: 60_000, percentage: 10, staleUpToMs: 0, verifyStale: false, pexcept: [], nexcept: [], keepttl: false,
+      pbytes: 9984 * 512, nbytes: 9984 * 512,
     });
+  });
+  test('max_bytes bounds each cache in bytes (default: 512 per entry of capacity)', () => {
+    expect(parse('cache {\n success 2048\n}')).toMatchObject({ pbytes: 2048 * 512, nbytes: 9984 * 512 });
+    expect(parse('cache {\n max_bytes 8M\n}')).toMatchObject({ pbytes: 8 * 1024 * 1024, nbytes: 8 * 1024 * 1024 });
+    expect(parse('cache {\n max_bytes 1m 65536\n}')).toMatchObject({ pbytes: 1024 * 1024, nbytes: 65536 });
+    expect(error('cache {\n max_bytes lots\n}')).toMatch(/:3: cache: max_bytes: 'lots' is not a size/);
+    expect(error('cache {\n max_bytes 1K\n}')).toMatch(/below the minimum of 16K/);
+    expect(error('cache {\n max_bytes\n}')).toMatch(/wrong number of arguments/);
   });
   test('TTL, zones and every option', () => {
     const c = parse(`cache 30 Example.org example.net {

@@ -33,6 +33,7 @@ export function setupContext(zones: string[] = ['.'], role: SetupContext['role']
     log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
     channel: () => ({ send() {}, onMessage() {} }),
     onClose() {},
+    sharedMemory: (_key: string, bytes: number) => new SharedArrayBuffer(bytes),
   };
 }
 

@@ -13,6 +13,7 @@ import { eventually } from '../../support/k8s-wait.ts';
 import { redactUserinfo } from '../../../src/plugins/kubernetes/redact.ts';
 import { definition } from '../../../src/plugins/kubernetes/index.ts';
 import { directive } from '../forward/helpers.ts';
+import { setupContext } from '../hosts/request.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
@@ -60,13 +61,7 @@ describe('kubernetes endpoint with user:password', () => {
   });
 
   it('a bad endpoint is reported with its userinfo redacted', async () => {
-    const ctx = {
-      block: { zones: ['cluster.local.'], port: 53, transport: 'dns' as const, listenAddresses: [], server: 'dns://:53', observers: [] },
-      corefile: '/tmp/Corefile', role: 'single' as const, shared: new Map(),
-      log: { info() {}, warning() {}, error() {}, debug() {} },
-      channel: () => ({ send() {}, onMessage() {} }),
-      onClose() {},
-    };
+    const ctx = setupContext(['cluster.local.']);
     const d = directive('kubernetes cluster.local {\n  endpoint ftp://alice:s3cr3t@host\n}');
     await expect(async () => definition.setup(d, ctx)).rejects.toThrow(/endpoint "ftp:\/\/REDACTED@host" is not a URL/);
     expect(redactUserinfo('GET http://a:b@h:6443/api and https://tok@x/y')).toBe('GET http://REDACTED@h:6443/api and https://REDACTED@x/y');

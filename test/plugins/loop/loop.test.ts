@@ -120,6 +120,7 @@ describe('loop', () => {
       log: { info() {}, warning() {}, error() {}, debug() {} },
       channel: () => ({ send() {}, onMessage() {} }),
       onClose() {},
+      sharedMemory: (_key: string, bytes: number) => new SharedArrayBuffer(bytes),
     };
     expect(() => definition.setup(directive('loop foo'), ctx)).toThrow(/^\/tmp\/Corefile:2: loop: takes no arguments/);
     definition.setup(directive('loop'), ctx);

@@ -14,7 +14,7 @@ function ctx(shared: Map<string, unknown>): SetupContext {
   return {
     block: { zones: ['.'], port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
     corefile: 'Corefile', role: 'single', shared, log: { info: (m) => lines.push(m), warning: nop, error: nop, debug: nop },
-    channel: () => ({ send: nop, onMessage: nop }), onClose: nop,
+    channel: () => ({ send: nop, onMessage: nop }), onClose: nop, sharedMemory: (_k, n) => new SharedArrayBuffer(n),
   };
 }
 

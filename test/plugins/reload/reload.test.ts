@@ -40,7 +40,7 @@ describe('reload setup', () => {
   const nop = () => {};
   const ctx = { block: { zones: ['.'], port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
     corefile: 'Corefile', role: 'single', shared: new Map(), log: { info: nop, warning: nop, error: nop, debug: nop },
-    channel: () => ({ send: nop, onMessage: nop }), onClose: nop } as SetupContext;
+    channel: () => ({ send: nop, onMessage: nop }), onClose: nop, sharedMemory: (_k: string, n: number) => new SharedArrayBuffer(n) } as SetupContext;
   const setup = (...args: string[]) => definition.setup({ name: 'reload', args, file: 'Cf', line: 2, block: null }, ctx);
 
   it.each([[[]], [['2s']], [['10s', '5s']], [['2s', '5s']], [['1m']], [['30s', '1s']]])('accepts reload %j', (args: string[]) => {
