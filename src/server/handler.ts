@@ -2,8 +2,9 @@
  * One query, from bytes to bytes: decode, check it is a query we take, pick the server block by
  * the longest matching zone, run the block's plugin chain, encode within the client's size (over
  * UDP also within the server's limit, DEFAULT_MAX_UDP_ANSWER or the block's bufsize) and hand the
- * bytes to the transport. Nothing thrown by a plugin escapes: it becomes SERVFAIL and
- * counts in coredns_panics_total, as CoreDNS's recover() in ServeDNS does.
+ * bytes to the transport, or nothing when a plugin returned noResponse(). Nothing thrown by a
+ * plugin escapes: it becomes SERVFAIL and counts in coredns_panics_total, as CoreDNS's recover()
+ * in ServeDNS does.
  */
 import { performance } from 'node:perf_hooks';
 import { decodeQuery, DecodeError, encode, patchId } from '../dns/codec.ts';
@@ -12,6 +13,7 @@ import { replyTo } from '../dns/message.ts';
 import type { Message } from '../dns/types.ts';
 import { Opcode, Rcode } from '../dns/types.ts';
 import type { Logger, Next, Plugin, Request, ResponseObserver } from '../plugin/contract.ts';
+import { isNoResponse } from '../plugin/noresponse.ts';
 import { writerOf } from './chain.ts';
 import { panics, reportDropped } from './metrics.ts';
 
@@ -141,6 +143,11 @@ export class QueryHandler {
 
   private write(block: BlockRuntime, req: Request, res: Message, start: number, reply: Reply): void {
     this.inflight--;
+    if (isNoResponse(res)) {       // a plugin chose to send nothing (src/plugin/noresponse.ts)
+      reply(null);
+      this.observe(block, req, res, 0, '', start); // nothing was written, so no writer (CoreDNS's empty plugin label)
+      return;
+    }
     let bytes: Buffer;
     // req.size stays the client's size (as CoreDNS's state.Size(), which the log plugin shows);
     // over UDP the answer is also held to the block's limit (see DEFAULT_MAX_UDP_ANSWER).
@@ -158,14 +165,17 @@ export class QueryHandler {
       bytes = encode(res, size);
     }
     reply(bytes);
-    const obs = block.observers;
-    if (obs.length > 0) {
+    if (block.observers.length > 0) {
+      const writer = writerOf(req, res);
       // Truncated by the encoder for this client: observers (log's {>rflags}) see TC as written.
       if (!res.tc && (bytes[2]! & 2) !== 0) res = { ...res, tc: true };
-      const writer = writerOf(req, res);
-      for (const o of obs) {
-        try { o(req, res, bytes.length, writer, start); } catch (e) { this.log.error(`observer failed: ${String(e)}`); }
-      }
+      this.observe(block, req, res, bytes.length, writer, start);
+    }
+  }
+
+  private observe(block: BlockRuntime, req: Request, res: Message, size: number, writer: string, start: number): void {
+    for (const o of block.observers) {
+      try { o(req, res, size, writer, start); } catch (e) { this.log.error(`observer failed: ${String(e)}`); }
     }
   }
 }
