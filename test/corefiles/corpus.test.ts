@@ -76,7 +76,7 @@ describe('Corefile corpus', { timeout: 60_000 }, () => {
     it.skipIf(lacking.length > 0)(`${entry.file}: starts on loopback and answers`, async () => {
       const dnsPort = await freePort();
       const pool: number[] = [];
-      for (let i = 0; i < 3; i++) pool.push(await freePort());   // health, ready, prometheus at most
+      for (let i = 0; i < 4; i++) pool.push(await freePort());   // health, ready, prometheus, pprof at most
       const local = localize(text, { dnsPort, upstream: up.address, kubeconfig, port: () => pool.shift()! });
       const srv = await startTestServer(local.text, { port: dnsPort });
       try {

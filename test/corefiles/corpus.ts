@@ -25,7 +25,7 @@ export interface Localized { text: string; http: Map<string, number> }
 
 /**
  * The same Corefile made runnable in a test: every server block's DNS port becomes `dnsPort`,
- * health/ready/prometheus listen on 127.0.0.1 (one free port per original address, so blocks that
+ * health/ready/prometheus/pprof listen on 127.0.0.1 (one free port per original address, so blocks that
  * shared one still share it), `bind` is 127.0.0.1, every `forward` goes to `upstream` (never the
  * machine's resolver), and each `kubernetes` gets `kubeconfig` for the fake API server. Everything
  * else is left as written. Blocks are found by a `{` ending a line and a `}` starting one, so
@@ -33,7 +33,7 @@ export interface Localized { text: string; http: Map<string, number> }
  */
 export function localize(text: string, o: { dnsPort: number; upstream: string; kubeconfig: string; port: (key: string) => number }): Localized {
   const http = new Map<string, number>();
-  const DEFAULT_HTTP: Record<string, string> = { health: ':8080', ready: ':8181', prometheus: ':9153' };
+  const DEFAULT_HTTP: Record<string, string> = { health: ':8080', ready: ':8181', prometheus: ':9153', pprof: 'localhost:6053' };
   let depth = 0;
   const out: string[] = [];
   for (const line of text.split('\n')) {
@@ -50,7 +50,7 @@ export function localize(text: string, o: { dnsPort: number; upstream: string; k
       if (m) {
         const [, lead, name, argText, brace = ''] = m;
         const args = argText!.trim() === '' ? [] : argText!.trim().split(/\s+/);
-        if (name === 'health' || name === 'ready' || name === 'prometheus') {
+        if (name === 'health' || name === 'ready' || name === 'prometheus' || name === 'pprof') {
           const key = `${name} ${args[0] ?? DEFAULT_HTTP[name]}`;
           if (!http.has(key)) http.set(key, o.port(key));
           next = `${lead}${name} 127.0.0.1:${http.get(key)}${brace}`;
