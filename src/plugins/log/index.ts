@@ -10,6 +10,7 @@ import { className, rcodeName, Type, typeName } from '../../dns/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { fqdn, isSubdomain, lowerName } from '../../dns/name.ts';
 import { unknownOption } from '../../plugin/args.ts';
+import { isNoResponse } from '../../plugin/noresponse.ts';
 import { performance } from 'node:perf_hooks';
 import { SHARED } from '../../server/shared.ts';
 import { stdoutSink, type LogSink } from '../../server/log.ts';
@@ -25,6 +26,7 @@ type Cls = 'all' | 'denial' | 'error' | 'success';
  * everything else (SERVFAIL, REFUSED, an NXDOMAIN without SOA, ...) is error.
  */
 function classOf(res: Message): Cls {
+  if (isNoResponse(res)) return 'error';   // nothing written (acl drop): Typify(nil) is OtherError
   if (res.rcode === 0 && res.answers.length > 0) return 'success';
   const soa = res.authority.some((r) => r.type === Type.SOA);
   if (soa && (res.rcode === 0 || res.rcode === 3)) return 'denial';
@@ -58,7 +60,7 @@ export function formatLine(format: string, req: Request, res: Message, size: num
       case '>do': return String(req.do);
       case '>bufsize': return String(req.size);       // CoreDNS: state.Size(): 65535 on TCP, at least 512 on UDP
       case 'rcode': return rcodeName(res.rcode);
-      case '>rflags': return flags(res);
+      case '>rflags': return isNoResponse(res) ? '-' : flags(res);   // nothing written: CoreDNS's EmptyValue
       case 'rsize': return String(size);
       case 'duration': return `${seconds.toFixed(9).replace(/0+$/, '').replace(/\.$/, '')}s`;
       case '>opcode': return String(req.msg.opcode);

@@ -140,3 +140,18 @@ for (const mode of ['native', 'dgram'] as const) {
     });
   });
 }
+
+describe('acl drop and the log plugin', () => {
+  it('logs a dropped query as CoreDNS does: NOERROR, no flags, 0 bytes, in the error class', async () => {
+    const s = await startTestServer(`. {\n    log . {\n        class error\n    }\n    acl {\n        drop type MX\n    }\n    whoami\n}\n`);
+    try {
+      const got = await udpFrom('127.0.0.1', s.port, [buildQuery('a.example.', 'MX', { id: 4803 }), buildQuery('a.example.', 'A', { id: 4804 })], 4804, 200);
+      expect(got.map((m) => m.id)).toEqual([4804]);
+      const line = await eventually(() => s.logs.find((l) => l.includes(' - 4803 ')), (l) => l !== undefined);
+      expect(line).toMatch(/^\[INFO\] 127\.0\.0\.1:\d+ - 4803 "MX IN a\.example\. udp \d+ false 512" NOERROR - 0 [\d.]+s$/);
+      expect(s.logs.some((l) => l.includes(' - 4804 '))).toBe(false); // the answered A query is a success: not logged
+    } finally {
+      await s.stop();
+    }
+  });
+});
