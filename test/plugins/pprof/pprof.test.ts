@@ -153,6 +153,19 @@ describe('pprof in a real server (one thread)', () => {
   });
 });
 
+describe('pprof sharing an address', () => {
+  it('serves /debug/pprof/ and /metrics from one listener when prometheus names the same address', async () => {
+    const port = await freePort();
+    const srv = await startTestServer(`. {\n    prometheus 127.0.0.1:${port}\n    pprof 127.0.0.1:${port}\n    whoami\n}\n`);
+    try {
+      expect((await httpGet(`http://127.0.0.1:${port}/debug/pprof/`)).status).toBe(200);
+      expect((await httpGet(`http://127.0.0.1:${port}/metrics`)).body).toContain('coredns_build_info');
+    } finally {
+      await srv.stop();
+    }
+  });
+});
+
 describe('pprof in a real server with two worker threads', () => {
   let srv: TestServer;
   let port: number;
