@@ -29,7 +29,7 @@ export interface SliceRec {
   changed: number;              // endpoints.kubernetes.io/last-change-trigger-time in ms, 0 if absent
 }
 
-export interface PodRec { ns: string; name: string; rv: string; ip: string }
+export interface PodRec { ns: string; name: string; rv: string; ip: string; running: boolean } // running: phase Running (autopath)
 export interface NamespaceRec { name: string; rv: string }
 
 export const Kind = { Service: 0, Slice: 1, Namespace: 2, Pod: 3 } as const;
@@ -144,7 +144,10 @@ const GONE_PHASES = new Set(['Succeeded', 'Failed', 'Unknown']);
 export function toPod(o: ApiPod): PodRec | null {
   const m = o.metadata ?? {};
   if (m.deletionTimestamp || GONE_PHASES.has(o.status?.phase ?? '')) return null;
-  return { ns: m.namespace ?? '', name: m.name ?? '', rv: m.resourceVersion ?? '', ip: o.status?.podIP ?? '' };
+  return {
+    ns: m.namespace ?? '', name: m.name ?? '', rv: m.resourceVersion ?? '', ip: o.status?.podIP ?? '',
+    running: o.status?.phase === 'Running',
+  };
 }
 
 export function toNamespace(o: ApiNamespace): NamespaceRec {
