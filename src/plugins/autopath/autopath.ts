@@ -10,13 +10,13 @@
  * client walks its own search path, as without autopath). An error from a later plugin (e.g.
  * forward's) stops the walk with SERVFAIL, as CoreDNS returns the error.
  */
-import { encode } from '../../dns/codec.ts';
 import { replyTo } from '../../dns/message.ts';
 import { fqdn, isSubdomain, lowerName } from '../../dns/name.ts';
 import { Class, Rcode, Type } from '../../dns/types.ts';
 import type { Message, ResourceRecord } from '../../dns/types.ts';
 import type { Next, Request } from '../../plugin/contract.ts';
 import { reportError, reportedErrors } from '../../plugin/errors.ts';
+import { subRequest } from '../../plugin/subrequest.ts';
 
 /** Gives the search path for a query, ending with '' (the bare name); undefined: no autopath. */
 export type SearchPath = (req: Request) => readonly string[] | undefined;
@@ -32,13 +32,6 @@ export function matchZone(zones: readonly string[], qname: string): string | und
 function trimZone(name: string, zone: string): string {
   const n = fqdn(name);
   return zone === '.' ? n.slice(0, -1) : n.slice(0, n.length - zone.length - 1);
-}
-
-/** The same request asking for `name` instead (what the rest of the chain sees for one search step). */
-function askFor(req: Request, name: string): Request {
-  const question = { name, type: req.qtype, class: req.qclass };
-  const msg: Message = { ...req.msg, questions: [question], answers: [], authority: [], additional: [] };
-  return { ...req, msg, question, qname: lowerName(name), wire: encode(msg), meta: new Map() };
 }
 
 /**
@@ -89,7 +82,7 @@ export class Autopath {
     if (firstReply.rcode !== Rcode.NXDOMAIN) return this.hit(firstReply, original);
     for (let i = 1; i < path.length; i++) {
       const s = path[i]!;
-      const step = askFor(req, s === '' ? `${base}.` : `${base}.${s}`);
+      const step = subRequest(req, s === '' ? `${base}.` : `${base}.${s}`);
       const reply = await next(step);
       const errs = reportedErrors(step);
       if (errs.length > 0) {

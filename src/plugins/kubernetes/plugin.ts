@@ -18,7 +18,8 @@ import { localIPs } from './local.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
 import { podSearchPath } from './autopath.ts';
 import { readSearchDomains } from '../../plugin/resolv-conf.ts';
-import type { AutoPather } from '../../plugin/capabilities.ts';
+import type { AutoPather, Externaler, ExternalService } from '../../plugin/capabilities.ts';
+import { external, externalAddress } from './external.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
 /** Builds the source that feeds this instance (API or manifests); not called on the data side. */
@@ -29,7 +30,7 @@ function hostSearchDomains(): string[] {
   try { return readSearchDomains('/etc/resolv.conf'); } catch { return []; }
 }
 
-export class KubernetesPlugin implements Plugin, AutoPather {
+export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   readonly name = 'kubernetes';
   readonly index: ClusterIndex;
   readonly backend: Backend;
@@ -117,6 +118,19 @@ export class KubernetesPlugin implements Plugin, AutoPather {
 
   autoPathUnavailable(): string | undefined {
     return this.o.podMode === 'verified' ? undefined : 'needs the kubernetes plugin\'s `pods verified` (autopath finds the client\'s namespace from its pod IP)';
+  }
+
+  /** For k8s_external (capabilities.ts Externaler). */
+  external(name: string, zone: string, qtype: number, headless: boolean): { services: ExternalService[]; rcode: number } {
+    return external(this.backend, name, zone, qtype, headless);
+  }
+
+  externalAddress(_zone: string, headless: boolean): string[] { return externalAddress(this.backend, headless); }
+
+  externalSerial(_zone: string): number { return this.index.externalModified >>> 0; }
+
+  externalReady(): Promise<void> | null {
+    return this.isSynced || Date.now() >= this.deadline || this.closed ? null : this.whenSyncedOrTimeout();
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,8 @@ export interface ServiceRec {
   externalName: string;
   ports: PortRec[];             // [{port: -1}] when the service declares none
   selector: boolean;            // has a pod selector (for the programming-duration metric kind)
+  /** spec.externalIPs, then each status.loadBalancer.ingress ip (or hostname); absent when none (k8s_external). */
+  external?: string[];
 }
 
 export interface AddressRec { ip: string; hostname: string; pod: string } // pod: targetRef name ("" if none)
@@ -64,8 +66,9 @@ export interface ApiService {
   metadata?: Meta;
   spec?: {
     type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string;
-    ports?: ApiPort[]; selector?: Record<string, string>;
+    ports?: ApiPort[]; selector?: Record<string, string>; externalIPs?: string[] | null;
   };
+  status?: { loadBalancer?: { ingress?: { ip?: string | null; hostname?: string | null }[] | null } | null };
 }
 export interface ApiEndpointSlice {
   metadata?: Meta;
@@ -98,7 +101,18 @@ export function toService(o: ApiService): ServiceRec {
     externalName: s.externalName ?? '',
     ports: ports(s.ports),
     selector: !!s.selector && Object.keys(s.selector).length > 0,
+    ...externalOf(o),
   };
+}
+
+/** The addresses k8s_external serves for a service (CoreDNS's object.Service ExternalIPs). */
+function externalOf(o: ApiService): { external?: string[] } {
+  const out = [...(o.spec?.externalIPs ?? [])];
+  for (const i of o.status?.loadBalancer?.ingress ?? []) {
+    if (i.ip) out.push(i.ip);
+    else if (i.hostname) out.push(i.hostname);
+  }
+  return out.length > 0 ? { external: out } : {};
 }
 
 function isIP(s: string): boolean {
