@@ -82,7 +82,7 @@ export class Autopath {
     if (firstReply.rcode !== Rcode.NXDOMAIN) return this.hit(firstReply, original);
     for (let i = 1; i < path.length; i++) {
       const s = path[i]!;
-      const step = subRequest(req, s === '' ? `${base}.` : `${base}.${s}`);
+      const step = subRequest(req, s === '' || s === '.' ? `${base}.` : `${base}.${s}`);
       const reply = await next(step);
       const errs = reportedErrors(step);
       if (errs.length > 0) {

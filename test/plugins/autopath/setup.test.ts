@@ -17,6 +17,8 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { RCODE, rrText, tempDir } from '../../support/k8s-fixtures.ts';
+import { freePort } from '../../support/ports.ts';
+import { eventually } from '../../support/k8s-wait.ts';
 
 const RESOLV = 'nameserver 1.2.3.4\ndomain foo.com\nsearch bar.com baz.com\noptions ndots:5\n';
 const dir = tempDir('autopath-');
@@ -78,6 +80,24 @@ describe('autopath @kubernetes: FILE:LINE errors', () => {
     const err = await startTestServer(corefile(`    kubernetes {\n        kubeconfig ${kubeconfig}\n    }\n`)).then(
       async (s) => { await s.stop(); return 'started'; }, (e: Error) => e.message);
     expect(err).toMatch(/\/Corefile:3: autopath: @kubernetes needs the kubernetes plugin's `pods verified`/);
+  });
+});
+
+describe('autopath: an error in a later step', () => {
+  it('answers SERVFAIL for the name asked and hands the error to the errors plugin (CoreDNS returns it)', async () => {
+    const closed = await freePort();   // nothing listens there: forward fails at once (connection refused)
+    const srv = await startTestServer(`. {\n    errors\n    autopath search.conf\n    template IN ANY example.org {\n        rcode NXDOMAIN\n    }\n    forward . 127.0.0.1:${closed}\n}\n`, {
+      files: { 'search.conf': 'search example.org example.com\n' },
+    });
+    try {
+      const p = await query(srv.port, 'b.example.org.', 'A');
+      expect(RCODE[p.header.rcode]).toBe('SERVFAIL');
+      expect(p.questions[0]!.name).toBe('b.example.org');
+      expect(p.answers).toEqual([]);
+      await eventually(() => srv.logs.filter((l) => l.startsWith('[ERROR] plugin/errors: 2 b.example.org. A:')), (l) => l.length > 0, 3000, 'the error logged');
+    } finally {
+      await srv.stop();
+    }
   });
 });
 
