@@ -91,6 +91,8 @@ export class External {
       const kind = isIP(s.host);
       if (kind === 0) {
         const target = fqdn(s.host);
+        if (seen.has(lowerName(target))) continue;   // one per hostname, not one per port (CoreDNS repeats it)
+        seen.add(lowerName(target));
         records.push(cname(owner, s.ttl, target));
         if (isSubdomain(target, zone) && lowerName(target) === req.qname) continue;
         try {

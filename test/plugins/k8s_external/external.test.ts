@@ -48,6 +48,12 @@ const cases: Case[] = [
   { q: '_http._tcp.svc12.testns.example.com.', t: 'SRV', rcode: 'NOERROR',
     answer: ['_http._tcp.svc12.testns.example.com. 5 SRV 0 100 80 svc12.testns.example.com.'],
     extra: ['svc12.testns.example.com. 5 CNAME lb.upstream.test.', 'lb.upstream.test. 60 A 192.0.2.12'] },
+  // two ports, one hostname: one CNAME; SRV one per port, the hostname's lookup once
+  { q: 'svc13.testns.example.com.', t: 'A', rcode: 'NOERROR',
+    answer: ['svc13.testns.example.com. 5 CNAME lb.upstream.test.', 'lb.upstream.test. 60 A 192.0.2.12'] },
+  { q: 'svc13.testns.example.com.', t: 'SRV', rcode: 'NOERROR',
+    answer: ['svc13.testns.example.com. 5 SRV 0 50 80 svc13.testns.example.com.', 'svc13.testns.example.com. 5 SRV 0 50 443 svc13.testns.example.com.'],
+    extra: ['svc13.testns.example.com. 5 CNAME lb.upstream.test.', 'lb.upstream.test. 60 A 192.0.2.12'] },
   { q: 'svc1.testns.example.com.', t: 'TXT', rcode: 'NOERROR', ns: [SOA] },
   { q: 'a.b.svc1.testns.example.com.', t: 'A', rcode: 'NXDOMAIN', ns: [SOA] },
   // apex_test.go
@@ -91,6 +97,8 @@ beforeAll(async () => {
   api.upsert('services', withExternal(service('testns', 'svc6', { clusterIP: '10.0.0.3', ports: http }), ['1:2::5']));
   api.upsert('services', withExternal(service('testns', 'svc11', { type: 'LoadBalancer', clusterIP: '10.0.0.11', ports: http }), [], [{ ip: '1.2.3.4' }]));
   api.upsert('services', withExternal(service('testns', 'svc12', { type: 'LoadBalancer', clusterIP: '10.0.0.12', ports: http }), [], [{ hostname: 'lb.upstream.test' }]));
+  api.upsert('services', withExternal(service('testns', 'svc13', { type: 'LoadBalancer', clusterIP: '10.0.0.13',
+    ports: [...http, { name: 'https', port: 443, protocol: 'TCP' }] }), [], [{ hostname: 'lb.upstream.test' }]));
   api.upsert('services', service('testns', 'plain', { clusterIP: '10.0.0.20', ports: http }));
   api.upsert('services', service('testns', 'hdls1', { clusterIP: 'None', selector: { app: 'h' } }));
   api.upsert('endpointslices', endpointSlice('testns', 'hdls1-a', 'hdls1', {
