@@ -15,6 +15,7 @@ import { coreDnsCluster, load, rrText, soaLine, tempDir, RCODE } from '../../sup
 import { freePort } from '../../support/ports.ts';
 import { eventually } from '../../support/k8s-wait.ts';
 import { autopathCount, queryFrom } from './helpers.ts';
+import { nativeUdp } from '../../../src/server/native/index.ts';
 
 const TESTNS_POD = '127.0.0.21';   // Running pod in testns
 const PODNS_POD = '127.0.0.22';    // Running pod in podns
@@ -41,8 +42,9 @@ afterAll(async () => {
 
 const lines = (rrs: Record<string, any>[]) => rrs.map(rrText);
 
-for (const workers of [1, 2]) {
-  describe(`autopath @kubernetes (${workers} answering thread${workers > 1 ? 's' : ''})`, () => {
+// The client's address must reach autopath on both UDP paths: the native batched addon and node:dgram.
+for (const [workers, udp] of [[1, 'native'], [2, 'native'], [1, 'dgram']] as const) {
+  describe(`autopath @kubernetes (${workers} answering thread${workers > 1 ? 's' : ''}, ${udp} UDP)`, () => {
     let srv: TestServer;
     let mport: number;
     const metric = async () => autopathCount(await (await fetch(`http://127.0.0.1:${mport}/metrics`)).text());
@@ -50,6 +52,8 @@ for (const workers of [1, 2]) {
     beforeAll(async () => {
       mport = await freePort();
       const kubeconfig = api.writeKubeconfig(tempDir());
+      const saved = process.env.CLUSTERDNS_NATIVE_UDP;
+      if (udp === 'dgram') process.env.CLUSTERDNS_NATIVE_UDP = '0';
       srv = await startTestServer(`. {
     prometheus 127.0.0.1:${mport}
     autopath @kubernetes
@@ -59,7 +63,12 @@ for (const workers of [1, 2]) {
     }
     forward . ${up.address}
 }
-`, { workers });
+`, { workers }).finally(() => {
+        if (saved === undefined) delete process.env.CLUSTERDNS_NATIVE_UDP; else process.env.CLUSTERDNS_NATIVE_UDP = saved;
+      });
+      const udpListeners = srv.server.listeners.filter((l) => l.protocol === 'udp');
+      expect(udpListeners.length).toBeGreaterThan(0);
+      for (const l of udpListeners) expect(!!l.native).toBe(udp === 'native' && nativeUdp() !== undefined);
       // every thread has the pods once a search step through them answers
       await eventually(() => queryFrom(TESTNS_POD, srv.port, 'svc1.unexposedns.testns.svc.cluster.local.', 'A'),
         (p) => p.answers.length === 2, 5000, 'pods known to the answering threads');
