@@ -111,6 +111,18 @@ export interface SetupContext {
    * control side allocated, throws.
    */
   sharedMemory(key: string, bytes: number): SharedArrayBuffer;
+  /**
+   * The plugin of this same server block set up from directive `name`, or undefined when the
+   * block has none. Only complete once every plugin of the block is set up: call it from a
+   * function given to afterSetup() or later (start, serve) — as CoreDNS's plugins look another up
+   * in OnStartup. Use it through the typed capabilities of src/plugin/capabilities.ts.
+   */
+  peer?(name: string): Plugin | undefined;
+  /**
+   * Run `fn` once every plugin of this block has been set up, before the server starts (also
+   * under -validate). A CorefileError it throws is reported like one thrown by setup.
+   */
+  afterSetup?(fn: () => void): void;
 }
 
 export interface PluginDefinition {

@@ -125,6 +125,9 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     }
     ordered.sort((a, b) => a[0] - b[0]);
     const blockPlugins: Plugin[] = [];
+    const byDirective = new Map<string, Plugin>();
+    const afterSetup: [Directive, () => void][] = [];
+    const errorsBefore = errors.length;
     for (const [di, [, d]] of ordered.entries()) {
       const def = defs.get(d.name)!;
       const ctx: SetupContext = {
@@ -134,9 +137,22 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
         mode: o.mode ?? 'serve',
         notChecked: (what) => o.notChecked?.(`${d.file}:${d.line}: ${d.name}: ${what}`),
         sharedMemory: (name, bytes) => sharedMemory(`${bi}/${di}/${d.name}/${name}`, bytes),
+        peer: (name) => byDirective.get(name),
+        afterSetup: (fn) => { afterSetup.push([d, fn]); },
       };
       try {
-        blockPlugins.push(await def.setup(d, ctx));
+        const p = await def.setup(d, ctx);
+        blockPlugins.push(p);
+        if (!byDirective.has(d.name)) byDirective.set(d.name, p);
+      } catch (e) {
+        if (e instanceof CorefileError) errors.push(e);
+        else errors.push(CorefileError.at(d, `${d.name}: ${(e as Error).message ?? String(e)}`));
+      }
+    }
+    // Cross-plugin checks only make sense once every plugin of the block set up without error.
+    if (errors.length === errorsBefore) for (const [d, fn] of afterSetup) {
+      try {
+        fn();
       } catch (e) {
         if (e instanceof CorefileError) errors.push(e);
         else errors.push(CorefileError.at(d, `${d.name}: ${(e as Error).message ?? String(e)}`));

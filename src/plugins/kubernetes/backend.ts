@@ -84,7 +84,11 @@ export class Backend {
     this.localIPs = localIPs;
   }
 
-  private hostname(a: AddressRec): string {
+  /** This server's own addresses (bound, else the host's): what the NS records are made of. */
+  localAddresses(): string[] { return this.localIPs(); }
+
+  /** The name an endpoint answers to under its service. */
+  hostname(a: AddressRec): string {
     let h = this.hostnames.get(a);
     if (h === undefined) { h = endpointHostname(a, this.o.endpointPodNames); this.hostnames.set(a, h); }
     return h;

@@ -53,11 +53,14 @@ export class ClusterIndex {
   private readonly servicesByIP = new Map<string, ServiceRec[]>();
   private readonly slicesByIP = new Map<string, SliceRec[]>();
   private readonly podsByIP = new Map<string, PodRec[]>();
+  private readonly servicesByExternalIP = new Map<string, ServiceRec[]>();   // k8s_external PTR
   private readonly views = new Map<string, EndpointView>();
   private readonly secondary: boolean;
   private readonly podNames: boolean;
   /** Unix seconds of the last change to services or endpoints (the SOA serial). */
   modified = Math.floor(Date.now() / 1000);
+  /** Unix seconds of the last change to a service with external addresses (k8s_external's SOA serial). */
+  externalModified = Math.floor(Date.now() / 1000);
 
   /** `secondary: false` keeps only the records (the control side, which answers no queries). */
   constructor(opts: { podNames?: boolean; secondary?: boolean } = {}) {
@@ -106,21 +109,28 @@ export class ClusterIndex {
 
   clear(): void {
     for (const m of [this.services, this.slices, this.namespaces, this.pods, this.slicesByService,
-      this.servicesByIP, this.slicesByIP, this.podsByIP, this.views]) m.clear();
+      this.servicesByIP, this.slicesByIP, this.podsByIP, this.views, this.servicesByExternalIP]) m.clear();
   }
 
   private touch(): void { this.modified = Math.floor(Date.now() / 1000); }
 
   private putService(key: string, v: ServiceRec | null): void {
     const old = this.services.get(key);
-    if (old && this.secondary) for (const ip of old.clusterIPs) removeFrom(this.servicesByIP, ip, old);
+    if (old && this.secondary) {
+      for (const ip of old.clusterIPs) removeFrom(this.servicesByIP, ip, old);
+      for (const ip of old.external ?? []) removeFrom(this.servicesByExternalIP, ip, old);
+    }
     if (v) {
       this.services.set(key, v);
-      if (this.secondary) for (const ip of v.clusterIPs) if (ip !== '' && ip !== 'None') addTo(this.servicesByIP, ip, v);
+      if (this.secondary) {
+        for (const ip of v.clusterIPs) if (ip !== '' && ip !== 'None') addTo(this.servicesByIP, ip, v);
+        for (const ip of v.external ?? []) addTo(this.servicesByExternalIP, ip, v);
+      }
     } else {
       this.services.delete(key);
     }
     this.touch();
+    if (old?.external || v?.external) this.externalModified = this.modified;
   }
 
   private putSlice(key: string, v: SliceRec | null): void {
@@ -167,6 +177,7 @@ export class ClusterIndex {
   servicesWithIP(ip: string): readonly ServiceRec[] { return this.servicesByIP.get(ip) ?? []; }
   slicesWithIP(ip: string): readonly SliceRec[] { return this.slicesByIP.get(ip) ?? EMPTY; }
   podsWithIP(ip: string): readonly PodRec[] { return this.podsByIP.get(ip) ?? []; }
+  servicesWithExternalIP(ip: string): readonly ServiceRec[] { return this.servicesByExternalIP.get(ip) ?? []; }
   hasNamespace(name: string): boolean { return this.namespaces.has(name); }
 
   /** The endpoint view of a service, built once per change of its slices. */

@@ -16,12 +16,21 @@ import { Feed } from './feed.ts';
 import { Publisher, Subscriber } from './sync.ts';
 import { localIPs } from './local.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
+import { podSearchPath } from './autopath.ts';
+import { readSearchDomains } from '../../plugin/resolv-conf.ts';
+import type { AutoPather, Externaler, ExternalService } from '../../plugin/capabilities.ts';
+import { external, externalAddress } from './external.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
 /** Builds the source that feeds this instance (API or manifests); not called on the data side. */
 export type SourceFactory = (feed: Feed) => Source;
 
-export class KubernetesPlugin implements Plugin {
+/** The node's own search domains, appended to a pod's search path (CoreDNS's searchFromResolvConf). */
+function hostSearchDomains(): string[] {
+  try { return readSearchDomains('/etc/resolv.conf'); } catch { return []; }
+}
+
+export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   readonly name = 'kubernetes';
   readonly index: ClusterIndex;
   readonly backend: Backend;
@@ -36,6 +45,7 @@ export class KubernetesPlugin implements Plugin {
   private waiters: (() => void)[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private hostSearch: string[] | undefined;
 
   /** `makeSource` undefined: -validate, where the plugin is built but never fed (no connection). */
   constructor(o: KubernetesOptions, ctx: SetupContext, makeSource: SourceFactory | undefined) {
@@ -99,6 +109,28 @@ export class KubernetesPlugin implements Plugin {
       return this.whenSyncedOrTimeout().then(() => this.handler.answer(req, next, zone));
     }
     return this.handler.answer(req, next, zone);
+  }
+
+  /** For autopath: the search path of the pod that sent `req` (capabilities.ts AutoPather). */
+  autoPath(req: Request): string[] | undefined {
+    return podSearchPath(this.o, this.index, this.hostSearch ??= hostSearchDomains(), req);
+  }
+
+  autoPathUnavailable(): string | undefined {
+    return this.o.podMode === 'verified' ? undefined : 'needs the kubernetes plugin\'s `pods verified` (autopath finds the client\'s namespace from its pod IP)';
+  }
+
+  /** For k8s_external (capabilities.ts Externaler). */
+  external(name: string, zone: string, qtype: number, headless: boolean): { services: ExternalService[]; rcode: number } {
+    return external(this.backend, name, zone, qtype, headless);
+  }
+
+  externalAddress(_zone: string, headless: boolean): string[] { return externalAddress(this.backend, headless); }
+
+  externalSerial(_zone: string): number { return this.index.externalModified >>> 0; }
+
+  externalReady(): Promise<void> | null {
+    return this.isSynced || Date.now() >= this.deadline || this.closed ? null : this.whenSyncedOrTimeout();
   }
 
   async close(): Promise<void> {

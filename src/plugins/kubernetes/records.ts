@@ -17,6 +17,8 @@ export interface ServiceRec {
   externalName: string;
   ports: PortRec[];             // [{port: -1}] when the service declares none
   selector: boolean;            // has a pod selector (for the programming-duration metric kind)
+  /** spec.externalIPs, then each status.loadBalancer.ingress ip (or hostname); absent when none (k8s_external). */
+  external?: string[];
 }
 
 export interface AddressRec { ip: string; hostname: string; pod: string } // pod: targetRef name ("" if none)
@@ -29,7 +31,7 @@ export interface SliceRec {
   changed: number;              // endpoints.kubernetes.io/last-change-trigger-time in ms, 0 if absent
 }
 
-export interface PodRec { ns: string; name: string; rv: string; ip: string }
+export interface PodRec { ns: string; name: string; rv: string; ip: string; running: boolean } // running: phase Running (autopath)
 export interface NamespaceRec { name: string; rv: string }
 
 export const Kind = { Service: 0, Slice: 1, Namespace: 2, Pod: 3 } as const;
@@ -64,8 +66,9 @@ export interface ApiService {
   metadata?: Meta;
   spec?: {
     type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string;
-    ports?: ApiPort[]; selector?: Record<string, string>;
+    ports?: ApiPort[]; selector?: Record<string, string>; externalIPs?: string[] | null;
   };
+  status?: { loadBalancer?: { ingress?: { ip?: string | null; hostname?: string | null }[] | null } | null };
 }
 export interface ApiEndpointSlice {
   metadata?: Meta;
@@ -98,7 +101,18 @@ export function toService(o: ApiService): ServiceRec {
     externalName: s.externalName ?? '',
     ports: ports(s.ports),
     selector: !!s.selector && Object.keys(s.selector).length > 0,
+    ...externalOf(o),
   };
+}
+
+/** The addresses k8s_external serves for a service (CoreDNS's object.Service ExternalIPs). */
+function externalOf(o: ApiService): { external?: string[] } {
+  const out = [...(o.spec?.externalIPs ?? [])];
+  for (const i of o.status?.loadBalancer?.ingress ?? []) {
+    if (i.ip) out.push(i.ip);
+    else if (i.hostname) out.push(i.hostname);
+  }
+  return out.length > 0 ? { external: out } : {};
 }
 
 function isIP(s: string): boolean {
@@ -144,7 +158,10 @@ const GONE_PHASES = new Set(['Succeeded', 'Failed', 'Unknown']);
 export function toPod(o: ApiPod): PodRec | null {
   const m = o.metadata ?? {};
   if (m.deletionTimestamp || GONE_PHASES.has(o.status?.phase ?? '')) return null;
-  return { ns: m.namespace ?? '', name: m.name ?? '', rv: m.resourceVersion ?? '', ip: o.status?.podIP ?? '' };
+  return {
+    ns: m.namespace ?? '', name: m.name ?? '', rv: m.resourceVersion ?? '', ip: o.status?.podIP ?? '',
+    running: o.status?.phase === 'Running',
+  };
 }
 
 export function toNamespace(o: ApiNamespace): NamespaceRec {
