@@ -33,7 +33,8 @@ export class FilePlugin implements Plugin {
   readonly name = 'file';
   readonly slots = new Map<string, ZoneSlot>();
   private readonly cfg: FileConfig;
-  private readonly reloader: ZoneReloader;
+  /** The reload check (its check() is what the timer runs; tests call it directly). */
+  readonly reloader: ZoneReloader;
 
   constructor(cfg: FileConfig, slots: ZoneSlot[], reloader: ZoneReloader) {
     this.cfg = cfg;
