@@ -134,7 +134,7 @@ function setup(d: Directive, ctx: SetupContext): FilePlugin {
   } catch (err) {
     const why = (err as Error).message;
     const missing = err instanceof ZoneReadError && err.code === 'ENOENT';
-    if (missing && ctx.mode === 'validate') ctx.notChecked?.(`${d.file}:${d.line}: file: zone file ${cfg.path} does not exist here; not checked (offline validation)`);
+    if (missing && ctx.mode === 'validate') ctx.notChecked?.(`zone file ${cfg.path} does not exist here; not checked (offline validation)`);
     else if (missing && cfg.reloadMs > 0) log?.warning(`Failed to open "${cfg.path}": ${why}: trying again in ${cfg.reloadText}`);
     else throw CorefileError.at(d, `file: cannot read zone file ${cfg.path}: ${why}`);
   }
