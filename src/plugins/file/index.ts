@@ -66,10 +66,10 @@ export class FilePlugin implements Plugin {
   /** Resolve a CNAME target the zone's records do not hold, and answer with what it gives. */
   private async chase(req: Request, next: Next, res: Answer, depth: number): Promise<Message> {
     const target = res.chase!;
-    const slot = depth < MAX_CHAIN ? this.slotFor(target) : undefined;
+    const slot = this.slotFor(target);
     let found: ResourceRecord[] = [];
     let result: Answer['result'] = 'success';
-    if (slot?.zone?.soa) {
+    if (slot?.zone?.soa && depth < MAX_CHAIN) {
       const sub = lookup(slot.zone, target, req.qtype);
       if (sub.chase !== undefined) {
         const m = await this.chase(req, next, sub, depth + 1);
@@ -82,7 +82,7 @@ export class FilePlugin implements Plugin {
     } else if (!slot) {
       try {
         const m = await next(withQuestion(req, target));
-        const msg = m.wire && m.answers.length === 0 && m.rcode === 0 ? decode(m.wire) : m;
+        const msg = m.wire ? decode(m.wire) : m;
         found = msg.answers;
         result = msg.rcode === Rcode.NXDOMAIN ? 'nxdomain' : msg.rcode === Rcode.SERVFAIL ? 'servfail' : 'success';
       } catch {

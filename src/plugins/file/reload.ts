@@ -26,7 +26,7 @@ export class ZoneReloader {
   private readonly byMtime: boolean;
   private readonly log: Logger | undefined; // undefined on worker threads: the control side logs
   private seen: { mtimeMs: number; size: number; ino: number } | undefined;
-  private lastProblem = '';
+  private readonly problems = new Set<string>(); // logged since the last good check
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -59,8 +59,8 @@ export class ZoneReloader {
   }
 
   private problem(msg: string): void {
-    if (msg === this.lastProblem) return;
-    this.lastProblem = msg;
+    if (this.problems.has(msg)) return;
+    this.problems.add(msg);
     this.log?.error(msg);
   }
 
@@ -73,11 +73,9 @@ export class ZoneReloader {
       for (const s of this.slots) this.problem(`Failed to open zone "${s.origin}" in "${this.path}": ${(err as Error).message}`);
       return;
     }
+    for (const p of this.problems) if (p.startsWith('Failed to open')) this.problems.delete(p);
     const mtimeChanged = this.seen === undefined || st.mtimeMs !== this.seen.mtimeMs;
-    if (!mtimeChanged && this.seen!.size === st.size && this.seen!.ino === st.ino) {
-      this.lastProblem = '';
-      return;
-    }
+    if (!mtimeChanged && this.seen!.size === st.size && this.seen!.ino === st.ino) return;
     this.seen = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
     let failed = false;
     for (const slot of this.slots) {
@@ -94,6 +92,6 @@ export class ZoneReloader {
         this.problem(`Parsing zone "${slot.origin}": ${why}`);
       }
     }
-    if (!failed) this.lastProblem = '';
+    if (!failed) this.problems.clear();
   }
 }

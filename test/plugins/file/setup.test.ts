@@ -52,6 +52,23 @@ describe('file directive', () => {
     ]);
   });
 
+  it('a CNAME into another zone of the same plugin is answered from that zone (also through its wildcard)', async () => {
+    const shared = zoneFile(`$TTL 60\n@ IN SOA ns h 1 2 3 4 5\nwww A 192.0.2.10\nalias CNAME www.example.net.\nloop CNAME other.example.net.\nother CNAME loop.example.org.\n*.wild A 192.0.2.11\nw CNAME x.wild.example.net.\n`);
+    const p = await definition.setup(d([shared, 'example.org', 'example.net']), setupContext(['.']));
+    expect((await ask(p, 'alias.example.org.', 1)).answers.map(rrText)).toEqual([
+      'alias.example.org. 60 IN CNAME www.example.net.', 'www.example.net. 60 IN A 192.0.2.10',
+    ]);
+    expect((await ask(p, 'w.example.org.', 1)).answers.map(rrText)).toEqual([
+      'w.example.org. 60 IN CNAME x.wild.example.net.', 'x.wild.example.net. 60 IN A 192.0.2.11',
+    ]);
+    // A loop between the zones ends (8 lookups at most), with what was found, and never asks the next plugin.
+    const next = Object.assign(() => { throw new Error('next called'); }, {});
+    const looped = await ask(p, 'loop.example.org.', 1, next);
+    expect(looped.rcode).toBe(0);
+    expect(looped.answers.length).toBeGreaterThan(2);
+    expect(looped.answers.length).toBeLessThan(40);
+  });
+
   it('fallthrough: NXDOMAIN in the covered zones goes to the next plugin', async () => {
     const p = await definition.setup(d([db, 'miek.nl.'], [['fallthrough']]), setupContext(['miek.nl.']));
     expect((await ask(p, 'nope.miek.nl.', 1)).rcode).toBe(5); // the recording next plugin's REFUSED
