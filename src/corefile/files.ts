@@ -22,7 +22,8 @@ const KiB = 1024, MiB = 1024 * KiB;
  * is ~500 bytes, large hand-written ones tens of KB) or an imported snippet stays far below 1 MiB;
  * resolv.conf is a handful of lines; a kubeconfig with embedded certificates for dozens of clusters
  * is well under 4 MiB; a manifests file holding a whole cluster's Services and EndpointSlices as
- * YAML (10k Services) is ~30 MB, hence 64 MiB; PEM certificates and keys are a few KB.
+ * YAML (10k Services) is ~30 MB, hence 64 MiB; PEM certificates and keys are a few KB; a zone
+ * file (the file plugin, and the files it $INCLUDEs) of a million records is ~40 MB, hence 64 MiB.
  */
 export const LIMITS = {
   corefile: 1 * MiB,
@@ -32,6 +33,7 @@ export const LIMITS = {
   manifest: 64 * MiB,
   tls: 1 * MiB,
   weights: 16 * MiB,
+  zone: 64 * MiB,
 } as const;
 export type FileKind = keyof typeof LIMITS;
 

@@ -18,7 +18,7 @@ import { ZoneFileError } from './lexer.ts';
 import { lookup, MAX_CHAIN, type Answer } from './lookup.ts';
 import { lower } from './names.ts';
 import { parseZone } from './parse.ts';
-import { readZoneFileSync, ZoneReadError } from './read.ts';
+import { readZoneFileSync, UserFileError } from './read.ts';
 import { ZoneReloader, type ZoneSlot } from './reload.ts';
 import { parseFileDirective, type FileConfig } from './setup.ts';
 import { parentName } from './zone.ts';
@@ -132,11 +132,11 @@ function setup(d: Directive, ctx: SetupContext): FilePlugin {
   try {
     read = readZoneFileSync(cfg.path);
   } catch (err) {
-    const why = (err as Error).message;
-    const missing = err instanceof ZoneReadError && err.code === 'ENOENT';
+    const why = (err as Error).message; // names the file
+    const missing = err instanceof UserFileError && err.code === 'ENOENT';
     if (missing && ctx.mode === 'validate') ctx.notChecked?.(`zone file ${cfg.path} does not exist here; not checked (offline validation)`);
-    else if (missing && cfg.reloadMs > 0) log?.warning(`Failed to open "${cfg.path}": ${why}: trying again in ${cfg.reloadText}`);
-    else throw CorefileError.at(d, `file: cannot read zone file ${cfg.path}: ${why}`);
+    else if (missing && cfg.reloadMs > 0) log?.warning(`Failed to open "${why}": trying again in ${cfg.reloadText}`);
+    else throw CorefileError.at(d, `file: cannot read zone file ${why}`);
   }
   if (read) {
     for (const slot of slots) {

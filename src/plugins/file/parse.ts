@@ -110,7 +110,7 @@ function directive(e: Entry, file: string, st: State, depth: number, opts: Parse
       try {
         text = opts.readInclude(path);
       } catch (err) {
-        fail(arg!, `$INCLUDE ${arg!.text}: ${(err as Error).message}`);
+        fail(arg!, `$INCLUDE: ${(err as Error).message}`);
       }
       // The included file starts from this file's TTL state; what it sets stays inside it.
       readFile(text!, path, { origin, defaultTtl: st.defaultTtl, owner: undefined }, depth + 1, opts, add);

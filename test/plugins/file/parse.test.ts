@@ -173,7 +173,7 @@ txt TXT \\# 6 0568656c6c6f
   it('$INCLUDE refuses what is not a regular file and loops, with the including FILE:LINE', () => {
     const main = zoneFile(`$TTL 1\n${SOA}$INCLUDE ${dir}\n`);
     const e = errorOf(() => parseZone(readZoneFileSync(main).text, { origin: 'example.org.', file: main, readInclude: (p) => readZoneFileSync(p).text }));
-    expect(e.message).toBe(`${main}:3: $INCLUDE ${dir}: is a directory, not a file`);
+    expect(e.message).toBe(`${main}:3: $INCLUDE: ${dir}: is a directory, not a file`);
     const loop = join(dir, 'loop.zone');
     writeFileSync(loop, `$TTL 1\n${SOA}$INCLUDE loop.zone\n`);
     const e2 = errorOf(() => parseZone(readZoneFileSync(loop).text, { origin: 'example.org.', file: loop, readInclude: (p) => readZoneFileSync(p).text }));

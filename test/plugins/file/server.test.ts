@@ -163,7 +163,7 @@ describe('file: start-up', () => {
     const later = zoneFile(zone(1)) + '.later';
     const s = await startTestServer(`example.org {\n    file ${later} {\n        reload 50ms\n    }\n}\n`);
     try {
-      expect(s.logs).toContain(`[WARNING] plugin/file: Failed to open "${later}": no such file (ENOENT): trying again in 50ms`);
+      expect(s.logs).toContain(`[WARNING] plugin/file: Failed to open "${later}: no such file (ENOENT)": trying again in 50ms`);
       expect(summary(await query(s.port, 'www.example.org', 'A')).rcode).toBe('SERVFAIL');
       writeFileSync(later, zone(1));
       await eventually(() => query(s.port, 'www.example.org', 'A'), (p) => summary(p).answer[0] === 'www.example.org. 300 A 192.0.2.80', 5000, 'zone loaded');

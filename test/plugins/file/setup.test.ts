@@ -1,13 +1,15 @@
 // The file directive (CoreDNS's setup_test.go TestFileParse/TestParseReload), and the reload
 // rule checked step by step: the reload check is run directly, so "not reloaded" is a fact of
 // one completed check, not of a wait.
+import { execFileSync } from 'node:child_process';
 import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Directive } from '../../../src/corefile/types.ts';
 import { definition, type FilePlugin } from '../../../src/plugins/file/index.ts';
 import { parseFileDirective } from '../../../src/plugins/file/setup.ts';
 import { directive, setupContext } from '../hosts/request.ts';
-import { ask, rrText, zoneFile } from './helpers.ts';
+import { ask, dir, rrText, zoneFile } from './helpers.ts';
 import { dbMiekNL } from './zones.ts';
 
 function d(args: string[], block: Array<[string, ...string[]]> | null = null): Directive { return directive('file', args, block); }
@@ -67,6 +69,18 @@ describe('file directive', () => {
     expect(looped.rcode).toBe(0);
     expect(looped.answers.length).toBeGreaterThan(2);
     expect(looped.answers.length).toBeLessThan(40);
+  });
+
+  it('a FIFO or a directory as zone file, or as an $INCLUDE, is refused at once (never read)', async () => {
+    const fifo = join(dir, 'db.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(async () => definition.setup(d([fifo]), setupContext(['example.org.']))).rejects.toThrow(
+      `Corefile:2: file: cannot read zone file ${fifo}: is a FIFO (named pipe), not a regular file`);
+    await expect(async () => definition.setup(d([dir]), setupContext(['example.org.']))).rejects.toThrow(
+      `Corefile:2: file: cannot read zone file ${dir}: is a directory, not a file`);
+    const inc = zoneFile(`$TTL 60\n@ IN SOA ns h 1 2 3 4 5\n$INCLUDE db.fifo\n`);
+    await expect(async () => definition.setup(d([inc]), setupContext(['example.org.']))).rejects.toThrow(
+      `${inc}:3: $INCLUDE: ${fifo}: is a FIFO (named pipe), not a regular file (zone example.org. of the file plugin at Corefile:2)`);
   });
 
   it('fallthrough: NXDOMAIN in the covered zones goes to the next plugin', async () => {
