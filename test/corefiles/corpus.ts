@@ -18,6 +18,11 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'microk8s.Corefile', source: { repo: 'canonical/microk8s', path: 'microk8s-resources/actions/coredns.yaml', commit: '61a11e2f4c357d27ed44adb1a72363a350f81725' } },
   { file: 'k0s.Corefile', source: { repo: 'k0sproject/k0s', path: 'pkg/component/controller/coredns.go', commit: '1059dfea4ba354da6b5ede8b68469c1f3cf4b077' } },
   { file: 'eks.Corefile', source: { repo: 'eksctl-io/eksctl', path: 'pkg/addons/default/assets/coredns-1.33.json', commit: '364c505bd149442d6c0f08e8db2454f52aff3c12' } },
+  { file: 'minikube.Corefile', source: { repo: 'kubernetes/minikube', path: 'pkg/minikube/bootstrapper/kubeadm/dns/coredns.go', commit: '8b9f7cdd22fe35c38472723cd490a3d64d7b04de' } },
+  { file: 'coredns-deployment.Corefile', source: { repo: 'coredns/deployment', path: 'kubernetes/coredns.yaml.sed + kubernetes/deploy.sh', commit: '000c366e86407ad55a502d31e9134a616aad6d3f + 0178fcacffbbcc60ca305ee49f20eb0caf6f037f' } },
+  { file: 'openshift-dns-operator.Corefile', source: { repo: 'openshift/cluster-dns-operator', path: 'pkg/operator/controller/testdata/default_corefile', commit: '0c5f36c2ebfcb3f46acfbc7e0cdd71ddef25df2e' } },
+  { file: 'k8s-docs-default.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
+  { file: 'k8s-docs-stubdomain.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
 ];
 
@@ -27,7 +32,8 @@ export interface Localized { text: string; http: Map<string, number> }
  * The same Corefile made runnable in a test: every server block's DNS port becomes `dnsPort`,
  * health/ready/prometheus/pprof listen on 127.0.0.1 (one free port per original address, so blocks that
  * shared one still share it), `bind` is 127.0.0.1, every `forward` goes to `upstream` (never the
- * machine's resolver), and each `kubernetes` gets `kubeconfig` for the fake API server. Everything
+ * machine's resolver), each `kubernetes` gets `kubeconfig` for the fake API server, and health's
+ * `lameduck` becomes 10ms (stopping each test server would otherwise wait 5-20 s). Everything
  * else is left as written. Blocks are found by a `{` ending a line and a `}` starting one, so
  * `{1}` inside rewrite rules does not count.
  */
@@ -63,6 +69,8 @@ export function localize(text: string, o: { dnsPort: number; upstream: string; k
         }
       }
     }
+    const lameduck = /^(\s*)lameduck\s+\S+(\s*)$/.exec(next);
+    if (lameduck) next = `${lameduck[1]}lameduck 10ms${lameduck[2]}`;
     if (opens) depth++;
     out.push(next);
   }
