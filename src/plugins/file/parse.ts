@@ -6,7 +6,7 @@
  *   relative to the including file's directory, at most 7 deep, only regular files), `@`;
  * - an owner left blank is the previous owner; TTL and class may come in either order and both
  *   may be omitted (class IN; TTL from `$TTL`, else the last TTL written, as RFC 1035 says);
- * - TTLs with units (`30M`, `4H`, `1w2d`).
+ * - TTLs with units (`30M`, `4H`, `1w2d`); `$GENERATE` for runs of similar records.
  *
  * Why not an npm parser: the candidates (dns-zonefile 0.3, zone-file 1.0) read line by line with
  * regular expressions — parentheses only around SOA, no `$INCLUDE`, no escapes, no TTL units, no
@@ -117,11 +117,55 @@ function directive(e: Entry, file: string, st: State, depth: number, opts: Parse
       return;
     }
     case '$GENERATE':
-      fail(d!, '$GENERATE is not supported here — write the records out');
+      generate(e, file, st, add);
       return;
     default:
       fail(d!, `unknown directive ${JSON.stringify(d!.text)} — a zone file has $ORIGIN, $TTL and $INCLUDE`);
   }
+}
+
+const MAX_GENERATE = 65536; // records one $GENERATE may make
+
+/**
+ * `$GENERATE START-STOP[/STEP] LHS [TTL] [CLASS] TYPE RHS` (BIND's, as miekg/dns reads it): the
+ * record is repeated for each value, `$` replaced by the value and `${OFFSET,WIDTH,BASE}` by the
+ * value plus OFFSET, zero-padded to WIDTH, in BASE d, o, x or X; `\$` is a literal `$`.
+ */
+function generate(e: Entry, file: string, st: State, add: Add): void {
+  const [d, range, ...rest] = e.tokens;
+  const fail = (t: Token, msg: string): never => { throw new ZoneFileError(file, t.line, msg); };
+  const m = range ? /^(\d+)-(\d+)(?:\/(\d+))?$/.exec(range.text) : null;
+  if (!range || !m) fail(range ?? d!, '$GENERATE needs a range START-STOP or START-STOP/STEP, e.g. $GENERATE 1-254 host-$ A 10.0.0.$');
+  const [start, stop, step] = [Number(m![1]), Number(m![2]), m![3] === undefined ? 1 : Number(m![3])];
+  if (start > stop || step < 1) fail(range!, `bad $GENERATE range ${JSON.stringify(range!.text)}: START must not exceed STOP, STEP must be at least 1`);
+  if (Math.floor((stop - start) / step) + 1 > MAX_GENERATE) fail(range!, `$GENERATE range ${range!.text} makes more than ${MAX_GENERATE} records`);
+  if (rest.length < 3) fail(d!, '$GENERATE needs a range, an owner, a type and its data');
+  for (let i = start; i <= stop; i += step) {
+    const tokens = rest.map((t) => ({ ...t, text: expand(t.text, i, () => fail(t, `bad $GENERATE modifier in ${JSON.stringify(t.text)}: write \${OFFSET,WIDTH,BASE} with BASE d, o, x or X`)) }));
+    record({ tokens, blankStart: false, line: e.line }, file, st, add);
+  }
+}
+
+function expand(text: string, i: number, bad: () => never): string {
+  let out = '';
+  for (let k = 0; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '\\' && text[k + 1] === '$') { out += '$'; k++; continue; }
+    if (c !== '$') { out += c; continue; }
+    if (text[k + 1] !== '{') { out += String(i); continue; }
+    const end = text.indexOf('}', k);
+    if (end < 0) bad();
+    const mod = /^(-?\d+)(?:,(\d+)(?:,([doxX]))?)?$/.exec(text.slice(k + 2, end));
+    if (!mod) bad();
+    const v = i + Number(mod![1]);
+    if (v < 0) bad();
+    const base = mod![3] ?? 'd';
+    let s = v.toString(base === 'o' ? 8 : base === 'd' ? 10 : 16);
+    if (base === 'X') s = s.toUpperCase();
+    out += s.padStart(Number(mod![2] ?? 0), '0');
+    k = end;
+  }
+  return out;
 }
 
 function isClass(t: Token): number | undefined {

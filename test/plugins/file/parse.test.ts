@@ -180,6 +180,23 @@ txt TXT \\# 6 0568656c6c6f
     expect(e2.message).toBe(`${loop}:3: $INCLUDE nested more than 7 deep`);
   });
 
+  it('$GENERATE: $ and ${offset,width,base}, with a step; the records are like any other', () => {
+    const z = parse(`$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 60\n@ IN SOA ns.example.org. h.example.org. 1 2 3 4 5
+$GENERATE 1-5/2 $ PTR host-\${0,3}.example.org.
+$GENERATE 10-11 dhcp-\${-9,2,x} 30 IN A 10.0.0.$
+$GENERATE 254-255 x\\$$ TXT "v\${1,1,X}"
+`, '2.0.192.in-addr.arpa.');
+    expect(all(z).filter((l) => !l.includes('SOA')).sort()).toEqual([
+      '1.2.0.192.in-addr.arpa. 60 IN PTR host-001.example.org.',
+      '3.2.0.192.in-addr.arpa. 60 IN PTR host-003.example.org.',
+      '5.2.0.192.in-addr.arpa. 60 IN PTR host-005.example.org.',
+      'dhcp-01.2.0.192.in-addr.arpa. 30 IN A 10.0.0.10',
+      'dhcp-02.2.0.192.in-addr.arpa. 30 IN A 10.0.0.11',
+      'x$254.2.0.192.in-addr.arpa. 60 IN TXT "vFF"',
+      'x$255.2.0.192.in-addr.arpa. 60 IN TXT "v100"',
+    ]);
+  });
+
   it('the reload check stops at the first SOA when its serial is the one being served', () => {
     const text = `$TTL 60\n${SOA}broken line here\n`;
     expect(() => parseZone(text, { origin: 'example.org.', file: 'f', readInclude: () => '', unlessSerial: 2024010101 })).toThrow(SameSerial);
@@ -197,7 +214,10 @@ txt TXT \\# 6 0568656c6c6f
       [`$TTL 60\n@ IN SOA ns h ( 1 2 3\n 4 5\nwww A 192.0.2.1\n`, 2, 'unbalanced parenthesis: "(" is never closed'],
       [`$TTL 60\n${SOA}a A 192.0.2.1 )\n`, 3, 'extra closing parenthesis'],
       [`@ IN SOA ns1 hostmaster 1 2 3 4 5\nwww A 192.0.2.1\n`, 2, 'missing TTL with no previous value — add "$TTL 3600" at the top or a TTL on this record'],
-      [`$TTL 60\n$GENERATE 1-10 host$ A 192.0.2.$\n${SOA}`, 2, '$GENERATE is not supported here — write the records out'],
+      [`$TTL 60\n$GENERATE 10-1 host$ A 192.0.2.$\n${SOA}`, 2, 'bad $GENERATE range "10-1": START must not exceed STOP, STEP must be at least 1'],
+      [`$TTL 60\n$GENERATE 0-70000 host$ A 192.0.2.1\n${SOA}`, 2, '$GENERATE range 0-70000 makes more than 65536 records'],
+      [`$TTL 60\n$GENERATE 1-2 host\${1,2,z} A 192.0.2.1\n${SOA}`, 2, 'bad $GENERATE modifier in "host${1,2,z}": write ${OFFSET,WIDTH,BASE} with BASE d, o, x or X'],
+      [`$TTL 60\n${SOA}$GENERATE 1-3 h$ A 192.0.2.$$$\n`, 3, 'bad IPv4 address "192.0.2.333" in A record'],
       [`$TTL 60\n$FOO bar\n${SOA}`, 2, 'unknown directive "$FOO" — a zone file has $ORIGIN, $TTL and $INCLUDE'],
       [`$TTL 60\na A 192.0.2.1\n`, 1, 'no SOA record for origin example.org. — a zone file needs one'],
       [`$TTL 60\n${SOA}x NSEC3PARAM 1 0 1 -\n`, 3, 'NSEC3 zones are not supported (as in CoreDNS)'],
