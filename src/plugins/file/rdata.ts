@@ -1,13 +1,14 @@
 /**
  * RDATA in zone-file text → the record data clusterdns encodes. Types the codec models (A, AAAA,
  * NS, CNAME, PTR, DNAME, MX, SRV, TXT, SOA) become their objects; the other types a zone file
- * commonly holds (SPF, CAA, HINFO, NAPTR, SSHFP, TLSA, SMIMEA, DS, CDS, DNSKEY, CDNSKEY, URI) are
- * written to wire bytes here and served as opaque RDATA. Any type, known or not, may be written in
- * RFC 3597's generic form `\# LENGTH HEX`. Types whose text form is not read here (RRSIG, NSEC,
- * SVCB, HTTPS, ...) are refused with their line, pointing at the generic form.
+ * commonly holds (SPF, CAA, HINFO, NAPTR, SSHFP, TLSA, SMIMEA, DS, CDS, DNSKEY, CDNSKEY, RRSIG,
+ * NSEC, URI) are written to wire bytes here and served as opaque RDATA (a signed zone loads; its
+ * signatures are plain records to the plugin). Any type, known or not, may be written in RFC 3597's
+ * generic form `\# LENGTH HEX`. Types whose text form is not read here (SVCB, HTTPS, ...) are
+ * refused with their line, pointing at the generic form.
  */
 import { formatIPv6, parseIPv4, parseIPv6 } from '../../dns/ip.ts';
-import { typeString } from '../../dns/mnemonics.ts';
+import { typeByName, typeString } from '../../dns/mnemonics.ts';
 import type { RData } from '../../dns/types.ts';
 import type { Token } from './lexer.ts';
 import { lower, nameWire, readWireName, zoneName } from './names.ts';
@@ -19,7 +20,7 @@ export class RdataError extends Error {
 
 const T = {
   A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, AAAA: 28, SRV: 33, NAPTR: 35,
-  DNAME: 39, DS: 43, SSHFP: 44, DNSKEY: 48, NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, CDS: 59,
+  DNAME: 39, DS: 43, SSHFP: 44, RRSIG: 46, NSEC: 47, DNSKEY: 48, NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, CDS: 59,
   CDNSKEY: 60, SPF: 99, URI: 256, CAA: 257,
 } as const;
 
@@ -121,6 +122,41 @@ export function ttlValue(s: string): number | undefined {
   let total = 0;
   for (const m of s.matchAll(/(\d+)([smhdwSMHDW]?)/g)) total += Number(m[1]) * (m[2] ? unit[m[2].toLowerCase()]! : 1);
   return total <= 0xffffffff ? total : undefined;
+}
+
+/** A type mnemonic or TYPEnnn inside RDATA (RRSIG's type covered, NSEC's type list). */
+function typeOf(t: Token, type: number): number {
+  const up = t.text.toUpperCase();
+  const n = t.quoted ? undefined : typeByName(up) ?? (/^TYPE\d+$/.test(up) && Number(up.slice(4)) <= 0xffff ? Number(up.slice(4)) : undefined);
+  if (n === undefined) throw new RdataError(`unknown type ${JSON.stringify(t.text)} in ${typeString(type)} record`, t);
+  return n;
+}
+
+/** An RRSIG time: YYYYMMDDHHmmSS (UTC), or seconds since 1970, as 32-bit serial arithmetic (RFC 4034 3.2). */
+function sigTime(t: Token): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(t.text);
+  if (m) return (Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) / 1000) >>> 0;
+  if (/^\d{1,10}$/.test(t.text) && Number(t.text) <= 0xffffffff) return Number(t.text);
+  throw new RdataError(`bad time ${JSON.stringify(t.text)} in RRSIG record: write YYYYMMDDHHmmSS`, t);
+}
+
+/** The NSEC type bitmap (RFC 4034 4.1.2): per 256-type window, its number, length and bits. */
+function typeBitmap(types: number[]): Buffer {
+  const windows = new Map<number, Uint8Array>();
+  for (const t of types) {
+    const w = t >>> 8;
+    let bits = windows.get(w);
+    if (!bits) { bits = new Uint8Array(32); windows.set(w, bits); }
+    bits[(t & 0xff) >>> 3]! |= 0x80 >>> (t & 7);
+  }
+  const out: Buffer[] = [];
+  for (const w of [...windows.keys()].sort((a, b) => a - b)) {
+    const bits = windows.get(w)!;
+    let len = 32;
+    while (len > 0 && bits[len - 1] === 0) len--;
+    out.push(Buffer.from([w, len]), Buffer.from(bits.subarray(0, len)));
+  }
+  return Buffer.concat(out);
 }
 
 const u16 = (v: number) => Buffer.from([v >>> 8, v & 0xff]);
@@ -233,6 +269,28 @@ export function parseRdata(type: number, toks: readonly Token[], origin: string,
       const proto = c.uint('protocol', 255);
       const alg = c.uint('algorithm', 255);
       data = { raw: Buffer.concat([u16(flags), u8(proto), u8(alg), base64Bytes(c.rest(), type, 'public key', after)]) };
+      break;
+    }
+    case T.RRSIG: {
+      const covered = typeOf(c.next('type covered'), type);
+      const alg = c.uint('algorithm', 255);
+      const labels = c.uint('labels', 255);
+      const ttlTok = c.next('original TTL');
+      const origTtl = ttlValue(ttlTok.text);
+      if (ttlTok.quoted || origTtl === undefined) throw new RdataError(`bad original TTL ${JSON.stringify(ttlTok.text)} in RRSIG record`, ttlTok);
+      const expiration = sigTime(c.next('expiration'));
+      const inception = sigTime(c.next('inception'));
+      const tag = c.uint('key tag', 0xffff);
+      const signer = c.name('signer', origin, false);
+      const head = Buffer.alloc(18);
+      head.writeUInt16BE(covered, 0); head[2] = alg; head[3] = labels;
+      head.writeUInt32BE(origTtl, 4); head.writeUInt32BE(expiration, 8); head.writeUInt32BE(inception, 12); head.writeUInt16BE(tag, 16);
+      data = { raw: Buffer.concat([head, nameWire(signer), base64Bytes(c.rest(), type, 'signature', after)]) };
+      break;
+    }
+    case T.NSEC: {
+      const next = c.name('next name', origin, false);
+      data = { raw: Buffer.concat([nameWire(next), typeBitmap(c.rest().map((t) => typeOf(t, type)))]) };
       break;
     }
     case T.URI: {

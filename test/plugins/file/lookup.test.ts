@@ -159,6 +159,13 @@ describe('file: CoreDNS lookup tables', () => {
     ]);
   });
 
+  it('TestLookupEnt with the signed zone (signatures are plain records; no DO processing)', async () => {
+    await run(Z.dbMiekENTNLSigned, 'miek.nl.', [
+      { qname: 'b.c.miek.nl.', qtype: A, ns: [miekSOA] },
+      { qname: 'a.b.c.miek.nl.', qtype: A, answer: ['a.b.c.miek.nl. 1800 IN A 127.0.0.1'], ns: ['miek.nl. 1800 IN NS linode.atoom.net.'] },
+    ]);
+  });
+
   it('apex NS answers carry the in-zone addresses of the name servers', async () => {
     const p = await filePlugin(`$ORIGIN example.org.
 $TTL 300

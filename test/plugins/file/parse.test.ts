@@ -11,6 +11,7 @@ import { readZoneFileSync } from '../../../src/plugins/file/read.ts';
 import type { Zone } from '../../../src/plugins/file/zone.ts';
 import { decodeWithDns2 } from '../../support/dns-client.ts';
 import { dir, rrText, zoneFile } from './helpers.ts';
+import { dbMiekENTNLSigned } from './zones.ts';
 
 function parse(text: string, origin = 'example.org.', file = 'db.example.org'): Zone {
   return parseZone(text, { origin, file, readInclude: (p) => readZoneFileSync(p).text });
@@ -139,6 +140,20 @@ uri URI 10 1 "ftp://ftp1.example.com/public"
     expect(raw('sshfp.example.org.').length).toBe(2 + 32);
   });
 
+  it('a signed zone loads: RRSIG (times as YYYYMMDDHHmmSS), NSEC (type bitmap), DNSKEY', () => {
+    const z = parse(dbMiekENTNLSigned, 'miek.nl.');
+    const raw = (name: string, type: number, i = 0) => Buffer.from((z.node(name)!.get(type)![i]!.data as { raw: Uint8Array }).raw);
+    // NSEC a.miek.nl. → a.b.c.miek.nl. A RRSIG NSEC: next name, then window 0 of 6 octets (RFC 4034 4.1.2)
+    expect(raw('a.miek.nl.', 47).toString('hex')).toBe(`${Buffer.from('\x01a\x01b\x01c\x04miek\x02nl\x00', 'latin1').toString('hex')}0006400000000003`);
+    const sig = raw('a.miek.nl.', 46, 0);
+    expect(sig.readUInt16BE(0)).toBe(1);             // type covered: A
+    expect([sig[2], sig[3], sig.readUInt32BE(4)]).toEqual([8, 3, 1800]);
+    expect(sig.readUInt32BE(8)).toBe(Date.UTC(2016, 4, 2, 14, 43, 11) / 1000);
+    expect(sig.readUInt32BE(12)).toBe(Date.UTC(2016, 3, 2, 14, 43, 11) / 1000);
+    expect(sig.readUInt16BE(16)).toBe(12051);
+    expect(z.node('miek.nl.')!.get(48)!.length).toBe(2);
+  });
+
   it('RFC 3597: TYPEnnn \\# LEN HEX for any type; known types read back into their fields', () => {
     const z = parse(`$TTL 60\n${SOA}a TYPE1 \\# 4 C0000201
 b CLASS1 TYPE65280 \\# 6 0102 0304 0506
@@ -221,8 +236,10 @@ $GENERATE 254-255 x\\$$ TXT "v\${1,1,X}"
       [`$TTL 60\n$FOO bar\n${SOA}`, 2, 'unknown directive "$FOO" — a zone file has $ORIGIN, $TTL and $INCLUDE'],
       [`$TTL 60\na A 192.0.2.1\n`, 1, 'no SOA record for origin example.org. — a zone file needs one'],
       [`$TTL 60\n${SOA}x NSEC3PARAM 1 0 1 -\n`, 3, 'NSEC3 zones are not supported (as in CoreDNS)'],
-      [`$TTL 60\n${SOA}x RRSIG A 8 2 60 20240101000000 20231201000000 1 example.org. AAAA\n`, 3,
-        'records of type RRSIG are not read in their text form here — write them in RFC 3597 form (TYPE46 \\# LENGTH HEX)'],
+      [`$TTL 60\n${SOA}x SVCB 1 . alpn=h2\n`, 3,
+        'records of type SVCB are not read in their text form here — write them in RFC 3597 form (TYPE64 \\# LENGTH HEX)'],
+      [`$TTL 60\n${SOA}x RRSIG A 8 2 60 2024-01-01 20231201000000 1 example.org. AAAA\n`, 3, 'bad time "2024-01-01" in RRSIG record: write YYYYMMDDHHmmSS'],
+      [`$TTL 60\n${SOA}x NSEC y.example.org. A BOGUS\n`, 3, 'unknown type "BOGUS" in NSEC record'],
       [`$TTL 60\n${SOA}x TYPE99 \\# 3 0102\n`, 3, 'bad RFC 3597 data: need 3 octets of hex after "\\# 3"'],
       [`$TTL 60\n${SOA}a..b A 192.0.2.1\n`, 3, 'bad owner name "a..b"'],
       [`$TTL 60\n${SOA}a SOA ns h x 1 2 3 4\n`, 3, 'bad serial "x" in SOA record: need a number from 0 to 4294967295'],
