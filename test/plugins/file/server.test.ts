@@ -147,12 +147,26 @@ describe('file: start-up', () => {
     );
   });
 
-  it('worker threads and the node:dgram path answer from the zone too', async () => {
+  it('worker threads and the node:dgram path answer from the zone too; every worker reloads', async () => {
     const p = zoneFile(zone(3), 'db.workers');
     for (const [workers, env] of [[2, {}], [1, { CLUSTERDNS_NATIVE_UDP: '0' }]] as const) {
-      const s = await startTestServer(`example.org {\n    file ${p}\n}\n`, { workers, env });
+      writeFileSync(p, zone(3));
+      const s = await startTestServer(`example.org {\n    file ${p} {\n        reload 50ms\n    }\n}\n`, { workers, env });
       try {
         for (let i = 0; i < 6; i++) expect(summary(await query(s.port, 'www.example.org', 'A')).answer).toEqual(['www.example.org. 300 A 192.0.2.80']);
+        if (workers === 2) {
+          writeFileSync(p, zone(4, '192.0.2.90'));
+          // Each query comes from a new socket, so the kernel spreads them over both workers' sockets.
+          const tenNew = async () => {
+            const got = await Promise.all(Array.from({ length: 10 }, () => query(s.port, 'www.example.org', 'A')));
+            return got.every((g) => summary(g).answer[0] === 'www.example.org. 300 A 192.0.2.90');
+          };
+          await eventually(tenNew, (ok) => ok, 5000, 'every worker reloaded');
+          // Said once, by the control side, though every thread reloaded.
+          const said = () => s.logs.filter((l) => l.includes('Successfully reloaded zone')).length;
+          await eventually(said, (n) => n >= 1, 5000, 'reload logged');
+          expect(said()).toBe(1);
+        }
       } finally {
         await s.stop();
       }
