@@ -23,6 +23,7 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'openshift-dns-operator.Corefile', source: { repo: 'openshift/cluster-dns-operator', path: 'pkg/operator/controller/testdata/default_corefile', commit: '0c5f36c2ebfcb3f46acfbc7e0cdd71ddef25df2e' } },
   { file: 'k8s-docs-default.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
   { file: 'k8s-docs-stubdomain.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
+  { file: 'talos.Corefile', source: { repo: 'siderolabs/talos', path: 'internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/testdata/coredns-configmap-cluster-domain.yaml', commit: '6ea50fb35379bfab85f15b65531b288bc672bbc2' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
 ];
 
