@@ -24,6 +24,7 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'k8s-docs-default.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
   { file: 'k8s-docs-stubdomain.Corefile', source: { repo: 'kubernetes/website', path: 'content/en/docs/tasks/administer-cluster/dns-custom-nameservers.md', commit: '0189ae0f6bf2a79ff2e4bfd5f9ec0da98d64c5d2' } },
   { file: 'talos.Corefile', source: { repo: 'siderolabs/talos', path: 'internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/testdata/coredns-configmap-cluster-domain.yaml', commit: '6ea50fb35379bfab85f15b65531b288bc672bbc2' } },
+  { file: 'kubespray.Corefile', source: { repo: 'kubernetes-sigs/kubespray', path: 'roles/kubernetes-apps/ansible/templates/coredns-config.yml.j2 + roles/kubernetes-apps/ansible/defaults/main.yml', commit: '0128a2cfa2ea4620c3584416398ed5b859911ebc + 04b42007d6017537637fcdb138a8ba24b3c4e318' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
 ];
 
