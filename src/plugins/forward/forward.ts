@@ -4,7 +4,6 @@
  * retry on errors until the overall deadline, retry a truncated UDP answer over TCP, and answer
  * SERVFAIL when nothing worked. The upstream's answer is relayed as received (id restored).
  */
-import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decode, encode, patchId } from '../../dns/codec.ts';
 import { replyTo } from '../../dns/message.ts';
@@ -17,7 +16,8 @@ import type { UpstreamAddr } from './hosts.ts';
 import { forwardMetrics } from './metrics.ts';
 import { makePolicy, type Policy } from './policy.ts';
 import { Proxy, type ProxyOptions } from './proxy.ts';
-import { resolveUpstreams, type ForwardConfig } from './setup.ts';
+import { MAX_UPSTREAMS, type ForwardConfig } from './setup.ts';
+import type { NoUpstreamReport } from './noupstream.ts';
 import { isTruncated, UpstreamError } from './wire.ts';
 
 export interface Timeouts {
@@ -31,6 +31,16 @@ interface Answer { wire: Buffer; msg: Message | undefined }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { overallMs: 5000, readMs: 2000, hcTimeoutMs: 1000 };
 
+/** How often the resolv.conf-style files among TO are checked for changes. */
+export const RESOLV_CONF_POLL_MS = 1000;
+
+export interface ForwardOptions {
+  /** How often to check the resolv.conf files (default RESOLV_CONF_POLL_MS). */
+  pollMs?: number;
+  /** Logs, counts and shows on /health a file that names no nameserver (one thread per process has it). */
+  report?: NoUpstreamReport;
+}
+
 export class Forward implements Plugin {
   readonly name = 'forward';
   readonly cfg: ForwardConfig;
@@ -43,13 +53,17 @@ export class Forward implements Plugin {
   private readonly proxyOpts: ProxyOptions;
   private concurrent = 0;
   private sweeper: NodeJS.Timeout | undefined;
-  private watched: string[] = [];
+  private poller: NodeJS.Timeout | undefined;
+  private readonly pollMs: number;
+  private readonly report: NoUpstreamReport | undefined;
   private closed = false;
 
-  constructor(cfg: ForwardConfig, log: Logger, timeouts: Timeouts = DEFAULT_TIMEOUTS) {
+  constructor(cfg: ForwardConfig, log: Logger, timeouts: Timeouts = DEFAULT_TIMEOUTS, opts: ForwardOptions = {}) {
     this.cfg = cfg;
     this.log = log;
     this.timeouts = timeouts;
+    this.pollMs = opts.pollMs ?? RESOLV_CONF_POLL_MS;
+    this.report = opts.report;
     this.policy = makePolicy(cfg.policy);
     this.proxyOpts = {
       expireMs: cfg.expireMs, maxIdleConns: cfg.maxIdleConns,
@@ -58,6 +72,7 @@ export class Forward implements Plugin {
       hcRecursionDesired: cfg.hcRecursionDesired, hcDomain: cfg.hcDomain, hcTcp: cfg.forceTcp,
     };
     this.setUpstreams(cfg.upstreams);
+    this.report?.update(this.proxies.length, cfg.resolvConf.unresolved());
     this.sweeper = setInterval(() => { for (const p of this.proxies) p.sweep(); }, Math.max(1000, Math.min(cfg.expireMs, 10_000)));
     this.sweeper.unref();
   }
@@ -80,28 +95,31 @@ export class Forward implements Plugin {
     for (const p of old.values()) setTimeout(() => p.close(), this.timeouts.overallMs).unref();
   }
 
-  /** Watch the resolv.conf-style files among TO and re-read them when they change. */
+  /**
+   * Poll the resolv.conf-style files among TO (resolvconf.ts): a changed file changes the upstreams,
+   * and one that names no nameserver yet starts forwarding as soon as it does.
+   */
   start(): void {
-    for (const f of this.cfg.files) {
-      fs.watchFile(f, { interval: 1000, persistent: false }, (cur, prev) => {
-        if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
-        this.reloadFiles();
-      });
-      this.watched.push(f);
-    }
+    this.report?.start();
+    if (this.cfg.files.length === 0 || this.closed) return;
+    this.poller = setInterval(() => this.pollFiles(), this.pollMs);
+    this.poller.unref();
   }
 
-  reloadFiles(): void {
+  /** Check the files now (the poller calls this). */
+  pollFiles(): void {
     if (this.closed) return;
-    try {
-      const addrs = resolveUpstreams(this.cfg).slice(0, 15);
-      const before = this.proxies.map((p) => p.label).join(' ');
-      this.setUpstreams(addrs);
-      const after = this.proxies.map((p) => p.label).join(' ');
-      if (before !== after) this.log.info(`upstreams of ${this.cfg.from} changed: ${after}`);
-    } catch (e) {
-      this.log.warning(`keeping upstreams ${this.proxies.map((p) => p.label).join(' ')}: ${(e as Error).message}`);
+    const change = this.cfg.resolvConf.poll();
+    for (const k of change.kept) {
+      this.log.warning(`keeping upstreams ${k.servers.map((a) => a.label).join(' ')}: ${k.error}`);
     }
+    if (change.servers) {
+      const before = this.proxies.map((p) => p.label).join(' ');
+      this.setUpstreams([...this.cfg.fixed, ...this.cfg.resolvConf.nameservers()].slice(0, MAX_UPSTREAMS));
+      const after = this.proxies.map((p) => p.label).join(' ');
+      if (before !== after) this.log.info(`upstreams of ${this.cfg.from} changed: ${after === '' ? '(none)' : after}`);
+    }
+    if (change.servers || change.resolved.length > 0) this.report?.update(this.proxies.length, this.cfg.resolvConf.unresolved());
   }
 
   private match(qname: string): boolean {
@@ -113,6 +131,7 @@ export class Forward implements Plugin {
 
   serve(req: Request, next: Next): Message | Promise<Message> {
     if (!this.match(req.qname)) return next(req);
+    if (this.proxies.length === 0) return this.noUpstream(req);
     const max = this.cfg.maxConcurrent;
     if (max > 0) {
       if (this.concurrent >= max) {
@@ -197,6 +216,16 @@ export class Forward implements Plugin {
   }
 
   /**
+   * No upstream at all (every TO is a resolv.conf that names no nameserver yet): SERVFAIL, with the
+   * reason for the errors plugin, as for any other forward failure.
+   */
+  private noUpstream(req: Request): Message {
+    const why = this.cfg.resolvConf.unresolved().map((u) => u.error).join('; ');
+    reportError(req, new Error(`no upstreams: ${why === '' ? 'none configured' : why}`));
+    return replyTo(req.msg, Rcode.SERVFAIL);
+  }
+
+  /**
    * One exchange with one upstream. The answer is decoded here: one that does not decode is a failed
    * exchange (kind 'malformed'), not an answer, and is not counted in the response metrics. A
    * truncated UDP answer comes back undecoded (`msg` undefined): it is asked again over TCP.
@@ -220,7 +249,8 @@ export class Forward implements Plugin {
   close(): void {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const f of this.watched) fs.unwatchFile(f);
+    if (this.poller) clearInterval(this.poller);
+    this.report?.close();
     for (const p of this.proxies) p.close();
   }
 }

@@ -9,16 +9,19 @@ import { parseCidr, reverseZones } from '../../corefile/cidr.ts';
 import { fqdn, lowerName } from '../../dns/name.ts';
 import { Rcode, rcodeFromName } from '../../dns/types.ts';
 import { parseDuration } from '../../plugin/duration.ts';
-import { parseAddress, readResolvConf, ResolvConfError, resolveFilePath, type UpstreamAddr } from './hosts.ts';
+import { parseAddress, resolveFilePath, type UpstreamAddr } from './hosts.ts';
+import { ResolvConfFiles } from './resolvconf.ts';
 import { POLICIES, type PolicyName } from './policy.ts';
 import { readUserBytesSync, UserFileError } from '../../corefile/files.ts';
 
 export const MAX_UPSTREAMS = 15;
 
 export interface ForwardConfig {
+  at: { file: string; line: number }; // where the directive is (for FILE:LINE in run-time errors)
   from: string;                    // lower-case absolute zone
   upstreams: UpstreamAddr[];       // resolved now (files read)
   files: string[];                 // resolv.conf-style files among TO (re-read when they change)
+  resolvConf: ResolvConfFiles;     // those files, read now and kept current by the running plugin
   fixed: UpstreamAddr[];           // the TO that were addresses
   except: string[];
   forceTcp: boolean;
@@ -42,14 +45,26 @@ export interface ForwardConfig {
 
 const FIX = '— name an upstream IP, e.g. forward . 8.8.8.8';
 
-export function parseForward(d: Directive, corefile: string): ForwardConfig {
+export interface ParseOptions {
+  /**
+   * Whether a resolv.conf among TO that names no usable nameserver (missing, empty, only garbage)
+   * is a FILE:LINE error. True (the default) for -validate, so CI catches it; the running server
+   * passes false: the plugin then starts without those upstreams and waits for the file.
+   */
+  strictFiles?: boolean;
+  /** Nameservers last read from each file in this process (kept across reloads; see resolvconf.ts). */
+  lastGood?: Map<string, UpstreamAddr[]>;
+}
+
+export function parseForward(d: Directive, corefile: string, opts: ParseOptions = {}): ForwardConfig {
   const err = (at: { file: string; line: number }, msg: string) => CorefileError.at(at, `forward: ${msg}`);
   if (d.args.length < 2) {
     throw err(d, d.args.length === 0
       ? `missing FROM and TO — write e.g. forward . 8.8.8.8`
       : `missing TO after '${d.args[0]}' ${FIX}`);
   }
-  const cfg: ForwardConfig = {
+  const cfg: Omit<ForwardConfig, 'resolvConf'> = {
+    at: { file: d.file, line: d.line },
     from: normalizeZone(d.args[0]!), upstreams: [], files: [], fixed: [], except: [],
     forceTcp: false, preferUdp: false, expireMs: 10_000, maxFails: 2, maxConnectAttempts: 0, maxIdleConns: 0,
     tls: undefined, tlsServerName: undefined, policy: 'random', hcIntervalMs: 500, hcRecursionDesired: true,
@@ -76,28 +91,19 @@ export function parseForward(d: Directive, corefile: string): ForwardConfig {
   if (sniPerHost && cfg.tlsServerName) {
     throw err(d, `tls_servername and per-upstream server names (tls://IP%NAME) cannot be used together — keep one of them`);
   }
-  try {
-    cfg.upstreams = resolveUpstreams(cfg);
-  } catch (e) {
-    if (e instanceof ResolvConfError) throw err(d, `${e.message} ${FIX}`);
-    throw e;
-  }
+  const resolvConf = new ResolvConfFiles(cfg.files, opts.lastGood);
+  const problem = resolvConf.problems()[0];
+  if (problem && (opts.strictFiles ?? true)) throw err(d, `${problem.error} ${FIX}`);
+  cfg.upstreams = [...cfg.fixed, ...resolvConf.nameservers()];
   if (cfg.upstreams.length > MAX_UPSTREAMS) {
     throw err(d, `${cfg.upstreams.length} upstreams, more than the maximum of ${MAX_UPSTREAMS} — remove some`);
   }
-  return cfg;
-}
-
-/** The current upstream list: fixed addresses then each file's nameservers. Throws ResolvConfError. */
-export function resolveUpstreams(cfg: Pick<ForwardConfig, 'fixed' | 'files'>): UpstreamAddr[] {
-  const out = [...cfg.fixed];
-  for (const f of cfg.files) out.push(...readResolvConf(f));
-  return out;
+  return { ...cfg, resolvConf };
 }
 
 type Err = (at: { file: string; line: number }, msg: string) => CorefileError;
 
-function parseOption(cfg: ForwardConfig, o: Directive, err: Err): void {
+function parseOption(cfg: Omit<ForwardConfig, 'resolvConf'>, o: Directive, err: Err): void {
   const a = o.args;
   const want = (min: number, max: number, usage: string) => {
     if (a.length < min || a.length > max) throw err(o, `${o.name}: wrong number of arguments — use: ${o.name} ${usage}`);

@@ -2,6 +2,9 @@
  * health: GET /health on ADDRESS (default :8080) answers 200 "OK" while the process is up
  * (CoreDNS's plugin/health). `lameduck DURATION`: on shutdown /ready turns 503 "Shutting down" and /health stays 200
  * while DNS keeps answering for DURATION, so load balancers drain the pod first.
+ * While a plugin reports a degradation (src/plugin/degraded.ts: forward without an upstream), the
+ * body is one "Degraded: ..." line each instead of "OK", still with 200: a liveness probe that
+ * failed would restart the pod, which cannot bring a missing resolv.conf back.
  */
 import type { PluginDefinition } from '../../plugin/contract.ts';
 import { CorefileError } from '../../corefile/types.ts';
@@ -11,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { claimRoute, splitHostPort } from '../../server/http.ts';
 import { counter, histogram, SLIM_TIME_BUCKETS } from '../../metrics/registry.ts';
 import { SHARED } from '../../server/shared.ts';
+import { degradations } from '../../plugin/degraded.ts';
 
 export const definition: PluginDefinition = {
   name: 'health',
@@ -35,7 +39,9 @@ export const definition: PluginDefinition = {
         ctx.shared.set(SHARED.lameduck, lameduck);
         release = await claimRoute(addr, '/health', (_req, res) => {
           // As CoreDNS: /health stays 200 during lameduck; it is /ready that turns 503 (ready plugin).
-          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
+          const degraded = degradations(ctx.shared);
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+            .end(degraded.length === 0 ? 'OK' : degraded.map((d) => `Degraded: ${d}\n`).join(''));
         });
         // As CoreDNS: ask our own /health once a second and export how long it took, a sign of an
         // overloaded process (the event loop answers it between queries).
