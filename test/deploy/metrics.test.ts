@@ -160,6 +160,8 @@ describe('every metric the alerts and the dashboard use is in a real scrape', ()
     expect(line(/^coredns_dns_responses_total\{.*rcode="NXDOMAIN".*\} [1-9]/)).toBeDefined();
     expect(line(/^coredns_cache_hits_total\{.*\} [1-9]/)).toBeDefined();
     expect(line(/^coredns_forward_requests_total\{.*to="127\.0\.0\.1:\d+".*\} [1-9]/)).toBeDefined();
+    // ClusterDNSForwardNoUpstreams fires at 0; here forward has its one upstream.
+    expect(line(/^coredns_forward_upstreams\{server="dns:\/\/:\d+",from="\."\} 1$/)).toBeDefined();
     expect(line(/^coredns_hosts_entries(\{.*\})? [1-9]/)).toBeDefined();
     expect(line(/^coredns_reload_failed_total(\{.*\})? [1-9]/)).toBeDefined();
     expect(line(new RegExp(`^coredns_kubernetes_rest_client_requests_total\\{.*code="200".*host="127\\.0\\.0\\.1:${api.port}".*\\} [1-9]`))).toBeDefined();

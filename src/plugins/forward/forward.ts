@@ -39,6 +39,8 @@ export interface ForwardOptions {
   pollMs?: number;
   /** Logs, counts and shows on /health a file that names no nameserver (one thread per process has it). */
   report?: NoUpstreamReport;
+  /** Log changes of the files' nameservers (default true; worker threads leave it to the control thread). */
+  logFileChanges?: boolean;
 }
 
 export class Forward implements Plugin {
@@ -56,6 +58,7 @@ export class Forward implements Plugin {
   private poller: NodeJS.Timeout | undefined;
   private readonly pollMs: number;
   private readonly report: NoUpstreamReport | undefined;
+  private readonly logFileChanges: boolean;
   private closed = false;
 
   constructor(cfg: ForwardConfig, log: Logger, timeouts: Timeouts = DEFAULT_TIMEOUTS, opts: ForwardOptions = {}) {
@@ -64,6 +67,7 @@ export class Forward implements Plugin {
     this.timeouts = timeouts;
     this.pollMs = opts.pollMs ?? RESOLV_CONF_POLL_MS;
     this.report = opts.report;
+    this.logFileChanges = opts.logFileChanges ?? true;
     this.policy = makePolicy(cfg.policy);
     this.proxyOpts = {
       expireMs: cfg.expireMs, maxIdleConns: cfg.maxIdleConns,
@@ -110,16 +114,17 @@ export class Forward implements Plugin {
   pollFiles(): void {
     if (this.closed) return;
     const change = this.cfg.resolvConf.poll();
-    for (const k of change.kept) {
+    if (this.logFileChanges) for (const k of change.kept) {
       this.log.warning(`keeping upstreams ${k.servers.map((a) => a.label).join(' ')}: ${k.error}`);
     }
     if (change.servers) {
       const before = this.proxies.map((p) => p.label).join(' ');
       this.setUpstreams([...this.cfg.fixed, ...this.cfg.resolvConf.nameservers()].slice(0, MAX_UPSTREAMS));
       const after = this.proxies.map((p) => p.label).join(' ');
-      if (before !== after) this.log.info(`upstreams of ${this.cfg.from} changed: ${after === '' ? '(none)' : after}`);
+      if (before !== after && this.logFileChanges) this.log.info(`upstreams of ${this.cfg.from} changed: ${after === '' ? '(none)' : after}`);
     }
-    if (change.servers || change.resolved.length > 0) this.report?.update(this.proxies.length, this.cfg.resolvConf.unresolved());
+    // Every poll: the reason an unresolved file gives can change too (missing → empty).
+    this.report?.update(this.proxies.length, this.cfg.resolvConf.unresolved());
   }
 
   private match(qname: string): boolean {

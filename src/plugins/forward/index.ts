@@ -44,7 +44,7 @@ export const definition: PluginDefinition = {
     const report = serving && ctx.role !== 'data'
       ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
       : undefined;
-    const f = new Forward(cfg, ctx.log, timeouts(), { pollMs: RESOLV_CONF_POLL_MS, ...(report ? { report } : {}) });
+    const f = new Forward(cfg, ctx.log, timeouts(), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
     const list = byBlock.get(ctx.block) ?? [];
     list.push(f);
     byBlock.set(ctx.block, list);

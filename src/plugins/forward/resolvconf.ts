@@ -28,8 +28,6 @@ export interface ResolvConfChange {
   servers: boolean;
   /** Files that just went wrong although they still have nameservers in use (kept), with the reason. */
   kept: { path: string; error: string; servers: UpstreamAddr[] }[];
-  /** Files that named no nameserver before and now do. */
-  resolved: string[];
 }
 
 export class ResolvConfFiles {
@@ -62,7 +60,7 @@ export class ResolvConfFiles {
 
   /** Stat every file; re-read those that changed or are unresolved. */
   poll(): ResolvConfChange {
-    const change: ResolvConfChange = { servers: false, kept: [], resolved: [] };
+    const change: ResolvConfChange = { servers: false, kept: [] };
     for (const f of this.files) {
       const sig = signature(f.path);
       // Unchanged, with nameservers in use (read fine, or broken with its last ones kept): nothing to do.
@@ -70,7 +68,6 @@ export class ResolvConfFiles {
       const before = { servers: f.servers, error: f.error };
       this.read(f, sig);
       if (labels(before.servers) !== labels(f.servers)) change.servers = true;
-      if (before.servers === undefined && f.servers !== undefined) change.resolved.push(f.path);
       if (f.error !== undefined && before.error === undefined && f.servers !== undefined) {
         change.kept.push({ path: f.path, error: f.error, servers: f.servers });
       }
@@ -86,8 +83,8 @@ export class ResolvConfFiles {
       f.error = undefined;
       this.lastGood.set(f.path, servers);
     } catch (e) {
-      if (!(e instanceof ResolvConfError)) throw e;
-      f.error = e.message;
+      // Whatever went wrong is this file's problem, never the server's (this runs on a timer).
+      f.error = e instanceof ResolvConfError ? e.message : `${f.path}: ${(e as Error).message}`;
       f.servers ??= this.lastGood.get(f.path);
     }
   }

@@ -55,8 +55,11 @@ async function freePorts(n: number): Promise<number[]> {
   return [...out];
 }
 
-/** A server whose only forward names `rc` (line 14 of its Corefile), with hosts and kubernetes in front. */
-async function serverWith(rc: string, workers: number): Promise<Degraded> {
+/**
+ * A server whose only forward names `rc` (line 14 of its Corefile), with hosts and kubernetes in
+ * front; `kubeadm` adds the rest of kubeadm's Corefile (cache 30, loop, reload, loadbalance).
+ */
+async function serverWith(rc: string, workers: number, kubeadm = false): Promise<Degraded> {
   const [port, hp, rp, mp] = await freePorts(4);
   const s = await startTestServer(`. {
     errors
@@ -72,7 +75,7 @@ async function serverWith(rc: string, workers: number): Promise<Degraded> {
         fallthrough in-addr.arpa ip6.arpa
     }
     forward . ${rc}
-}
+${kubeadm ? '    cache 30\n    loop\n    reload\n    loadbalance\n' : ''}}
 `, { workers, port });
   cleanup.push(() => s.stop());
   return {
@@ -96,6 +99,8 @@ async function expectDegraded(d: Degraded, reason: string): Promise<void> {
   expect(await a(s.port, 'www.example.org')).toBe('SERVFAIL');
   // The start-up error, with FILE:LINE and what it means; the errors plugin's line for the query.
   await eventually(() => s.logs, (l) => l.some((x) => x.startsWith(`[ERROR] plugin/forward: ${where} — names under "." get SERVFAIL until it names a nameserver`)), 5000, 'the start-up error');
+  // Once per process, not once per thread (the next one is 30 s away).
+  expect(s.logs.filter((x) => x.startsWith('[ERROR] plugin/forward:'))).toHaveLength(1);
   await eventually(() => s.logs, (l) => l.includes(`[ERROR] plugin/errors: 2 www.example.org. A: no upstreams: ${reason}`), 5000, 'the errors plugin line');
   // /ready is 200 (the cluster is served); /health is 200 and says what is degraded; the gauge is 0.
   await eventually(() => get(d.ready), (r) => r.status === 200, 10_000, '/ready 200');
@@ -119,9 +124,10 @@ function escape(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\
 
 describe('a missing or empty resolv.conf never takes cluster DNS down', () => {
   for (const workers of [1, 2]) {
-    test(`missing at start (${workers} thread${workers > 1 ? 's' : ''}): cluster names answer, forwarded ones SERVFAIL; forwarding starts once the file appears`, async () => {
+    const kubeadm = workers > 1;
+    test(`missing at start (${workers} thread${workers > 1 ? 's' : ''}${kubeadm ? ", kubeadm's Corefile" : ''}): cluster names answer, forwarded ones SERVFAIL; forwarding starts once the file appears`, async () => {
       const rc = path.join(tempDir(), 'resolv.conf');
-      const d = await serverWith(rc, workers);
+      const d = await serverWith(rc, workers, kubeadm);
       await expectDegraded(d, `${rc}: no such file`);
       const u = await upstream();
       fs.writeFileSync(rc, `search example.org\nnameserver ${u.address}\n`);
@@ -211,12 +217,12 @@ describe('-validate still fails on it, with FILE:LINE (so CI catches it)', () =>
   const cli = path.resolve('src/cli.ts');
   const nodeBin = path.resolve('node_modules/.bin/node');
   const cases: [string, string | undefined, string][] = [
-    ['missing', undefined, 'no such file'],
-    ['empty', '', 'no nameserver lines with an IP address'],
-    ['garbage only', 'nameserver\nnameserver not-an-ip\n', 'no nameserver lines with an IP address'],
+    ['a missing', undefined, 'no such file'],
+    ['an empty', '', 'no nameserver lines with an IP address'],
+    ['a garbage-only', 'nameserver\nnameserver not-an-ip\n', 'no nameserver lines with an IP address'],
   ];
   for (const [what, content, reason] of cases) {
-    test(`a ${what} resolv.conf`, () => {
+    test(`${what} resolv.conf`, () => {
       const dir = tempDir();
       const rc = path.join(dir, 'resolv.conf');
       if (content !== undefined) fs.writeFileSync(rc, content);
