@@ -127,6 +127,12 @@ export class Forward implements Plugin {
     this.report?.update(this.proxies.length, this.cfg.resolvConf.unresolved());
   }
 
+  /** Nameservers the control thread has in use for files unresolved here (ResolvConfFiles.adopt). */
+  adoptNameservers(entries: readonly [string, UpstreamAddr[]][]): void {
+    if (this.closed || !this.cfg.resolvConf.adopt(entries)) return;
+    this.setUpstreams([...this.cfg.fixed, ...this.cfg.resolvConf.nameservers()].slice(0, MAX_UPSTREAMS));
+  }
+
   private match(qname: string): boolean {
     if (!isSubdomain(qname, this.cfg.from)) return false;
     if (qname === this.cfg.from) return true;

@@ -4,7 +4,7 @@
  * A resolv.conf that names no nameserver fails -validate, but never the running server: the block
  * starts without those upstreams (noupstream.ts reports it) and forwards once the file names one.
  */
-import type { BlockInfo, PluginDefinition } from '../../plugin/contract.ts';
+import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { DEFAULT_TIMEOUTS, Forward, RESOLV_CONF_POLL_MS, type Timeouts } from './forward.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { NoUpstreamReport } from './noupstream.ts';
@@ -33,6 +33,28 @@ function timeouts(): Timeouts {
   };
 }
 
+/**
+ * A worker thread started after a resolv.conf vanished (one that replaces a crashed worker) finds no
+ * nameserver in it, while the rest of the process still forwards to the ones the file last named:
+ * it asks the control thread for them, so every thread answers alike.
+ */
+function handOff(f: Forward, ctx: SetupContext): void {
+  if (ctx.role === 'single') return;
+  const ch = ctx.channel('resolvconf');
+  if (ctx.role === 'control') {
+    ch.onMessage((msg, reply) => {
+      if ((msg as { t?: string }).t === 'nameservers?') reply({ t: 'nameservers', entries: f.cfg.resolvConf.inUse() });
+    });
+    return;
+  }
+  if (f.cfg.resolvConf.unresolved().length === 0) return;
+  ch.onMessage((msg) => {
+    const m = msg as { t?: string; entries?: [string, UpstreamAddr[]][] };
+    if (m.t === 'nameservers' && Array.isArray(m.entries)) f.adoptNameservers(m.entries);
+  });
+  ch.send({ t: 'nameservers?' });
+}
+
 export const definition: PluginDefinition = {
   name: 'forward',
   setup(d, ctx) {
@@ -45,6 +67,7 @@ export const definition: PluginDefinition = {
       ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
       : undefined;
     const f = new Forward(cfg, ctx.log, timeouts(), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
+    if (serving && cfg.files.length > 0) handOff(f, ctx);
     const list = byBlock.get(ctx.block) ?? [];
     list.push(f);
     byBlock.set(ctx.block, list);

@@ -58,6 +58,27 @@ export class ResolvConfFiles {
     return this.files.filter((f) => f.error !== undefined).map((f) => ({ path: f.path, error: f.error! }));
   }
 
+  /** Per path, the nameservers in use from it (files that have some). */
+  inUse(): [string, UpstreamAddr[]][] {
+    return this.files.filter((f) => f.servers !== undefined).map((f) => [f.path, f.servers!]);
+  }
+
+  /**
+   * Take nameservers another thread of this process has in use for files that name none here (a
+   * worker started after the file vanished). True when the nameservers in use changed.
+   */
+  adopt(entries: readonly [string, UpstreamAddr[]][]): boolean {
+    let changed = false;
+    for (const [path, servers] of entries) {
+      const f = this.files.find((x) => x.path === path);
+      if (!f || f.servers !== undefined || servers.length === 0) continue;
+      f.servers = servers;
+      this.lastGood.set(path, servers);
+      changed = true;
+    }
+    return changed;
+  }
+
   /** Stat every file; re-read those that changed or are unresolved. */
   poll(): ResolvConfChange {
     const change: ResolvConfChange = { servers: false, kept: [] };

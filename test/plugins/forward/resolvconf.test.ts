@@ -200,6 +200,27 @@ describe('a missing or empty resolv.conf never takes cluster DNS down', () => {
     await eventually(() => a(d.s.port, 'www.example.org'), (r) => r === 'NOERROR 192.0.2.80', 10_000, 'forwarding to start');
   }, 30_000);
 
+  test('worker threads started after the file vanished forward to what it last named, like the rest of the process', async () => {
+    const rc = path.join(tempDir(), 'resolv.conf');
+    const u = await upstream();
+    fs.writeFileSync(rc, `nameserver ${u.address}\n`);
+    const d = await serverWith(rc, 2);
+    expect(await a(d.s.port, 'www.example.org')).toBe('NOERROR 192.0.2.80');
+    fs.rmSync(rc);
+    await eventually(() => d.s.logs, (l) => l.some((x) => x.startsWith('[WARNING] plugin/forward: keeping upstreams')), 5000, 'the warning');
+    // Replace both original workers (as test/server/worker-crash.test.ts): from then on only
+    // threads that never read the file with a nameserver in it answer.
+    const restarted = (n: number) => eventually(() => d.s.logs.filter((l) => l.includes('worker exited with code 1; starting a new one')).length, (k) => k >= n, 10_000, `${n} replacements`);
+    d.s.server.crashWorkerForTest!();
+    await restarted(1);
+    d.s.server.crashWorkerForTest!();
+    await restarted(2);
+    await eventually(() => query(d.s.port, 'www.example.org', 'A', { timeoutMs: 500 }).then(() => true, () => false), (ok) => ok, 10_000, 'a replacement answering');
+    const answers = await Promise.all(Array.from({ length: 40 }, () => a(d.s.port, 'www.example.org').catch((e: unknown) => String(e))));
+    expect(answers.filter((x) => x !== 'NOERROR 192.0.2.80')).toEqual([]);
+    expect(await a(d.s.port, 'kubernetes.default.svc.cluster.local')).toBe('NOERROR 10.96.0.1');
+  }, 40_000);
+
   test('a fixed upstream beside a missing file: forwards to the fixed one, logs and shows the file on /health', async () => {
     const dir = tempDir();
     const rc = path.join(dir, 'resolv.conf');
