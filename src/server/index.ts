@@ -18,7 +18,7 @@ import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
-import { defaultWorkers } from './sizing.ts';
+import { defaultWorkers, workerResourceLimits } from './sizing.ts';
 import { collectAfterReload } from './gc.ts';
 
 export { SHARED };
@@ -119,8 +119,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const respawns: number[] = [];
   /** Start one data-plane worker on the current Corefile; resolves once it listens. */
   const spawn = () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.ts', import.meta.url), {
+    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), {
       workerData: { text: genText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
+      resourceLimits: workerResourceLimits(workers),   // V8 heap within the container's memory limit
     });
     pool.push(w);
     ports.add(w);

@@ -1,14 +1,23 @@
 /**
- * The default number of answering threads: one per core the process may really use, and no more
- * than its memory limit can hold. In a container the cgroup (v2, or v1) CPU quota and memory limit
- * count, not the node's cores: a pod with kubeadm's 170Mi limit on a 32-core node must not start 32
- * workers and be OOM-killed. Each worker thread costs roughly WORKER_BYTES on top of the base.
+ * How big the process may grow, from the container's limits:
+ * - the default number of answering threads: one per core the process may really use, and no more
+ *   than its memory limit can hold. In a container the cgroup (v2, or v1) CPU quota and memory limit
+ *   count, not the node's cores: a pod with kubeadm's 170Mi limit on a 32-core node must not start
+ *   32 workers and be OOM-killed. Each worker thread costs roughly WORKER_BYTES on top of the base.
+ * - V8's heap limits, main thread (flags src/bin.js starts Node with) and workers (resourceLimits):
+ *   V8 sizes its heap from the machine, not the cgroup (in a 170Mi cgroup it still allows a 259 MiB
+ *   heap) and grows its young generation to 2×64 MiB on a large machine, which then stays resident.
+ *   Bounded here, V8 collects before the kernel's OOM killer has a reason to act.
+ * Figures measured at 10,000 Services / 100,000 endpoints with kubeadm's Corefile (README "Memory").
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 
-export const BASE_BYTES = 160 * 2 ** 20;    // control plane: Node, the Kubernetes client, indexes, headroom
-export const WORKER_BYTES = 64 * 2 ** 20;   // one data-plane thread with its own copy of the indexes
+const Mi = 2 ** 20;
+export const BASE_BYTES = 160 * Mi;    // control plane: Node, the Kubernetes client, indexes, headroom
+export const WORKER_BYTES = 64 * Mi;   // one data-plane thread with its own copy of the indexes
+/** Memory outside the V8 heaps: the node binary's pages, libraries, malloc, sockets (measured ~60 MiB). */
+export const NATIVE_BYTES = 64 * Mi;
 
 function read(path: string): string | undefined {
   try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; }
@@ -27,12 +36,21 @@ export function cgroupCpus(root = '/sys/fs/cgroup'): number | undefined {
   return q > 0 && p > 0 ? q / p : undefined;
 }
 
-/** The cgroup's memory limit in bytes, or undefined when unlimited. */
-export function cgroupMemory(root = '/sys/fs/cgroup'): number | undefined {
+/**
+ * The memory limit in bytes, or undefined when unlimited: with the default root, the limit of
+ * this process's own cgroup as libuv finds it (process.constrainedMemory(): v1 or v2, nested
+ * cgroups included), else the files at the root of the cgroup mount (a container's own cgroup).
+ */
+export function cgroupMemory(root?: string): number | undefined {
+  const valid = (n: number) => (Number.isFinite(n) && n > 0 && n < 2 ** 60 ? n : undefined);
+  if (root === undefined) {
+    const own = valid(process.constrainedMemory?.() ?? 0);
+    if (own !== undefined) return own;
+    root = '/sys/fs/cgroup';
+  }
   const v = read(`${root}/memory.max`) ?? read(`${root}/memory/memory.limit_in_bytes`);
   if (!v || v === 'max') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 && n < 2 ** 60 ? n : undefined;
+  return valid(Number(v));
 }
 
 export function defaultWorkers(o: { cores?: number; cpus?: number; memory?: number } = {}): number {
@@ -42,4 +60,40 @@ export function defaultWorkers(o: { cores?: number; cpus?: number; memory?: numb
   const mem = 'memory' in o ? o.memory : cgroupMemory();
   if (mem !== undefined) n = Math.min(n, Math.max(1, Math.floor((mem - BASE_BYTES) / WORKER_BYTES)));
   return Math.max(1, n);
+}
+
+export interface HeapLimits {
+  oldMiB?: number;    // V8 old generation (--max-old-space-size, resourceLimits.maxOldGenerationSizeMb)
+  semiMiB: number;    // one young-generation semi-space (--max-semi-space-size; young = 3 × semi)
+}
+
+/**
+ * Heap limits of each thread for a memory limit (undefined: unlimited) and a thread count: the
+ * young generation small (it only holds per-query garbage), and the old generations sharing what
+ * the limit leaves after NATIVE_BYTES — the main thread, which holds the cluster index and the
+ * Kubernetes client, gets at least half of it. Unlimited: only the young generation is bounded.
+ */
+export function heapLimits(memory: number | undefined, workers: number): { main: HeapLimits; worker: HeapLimits } {
+  if (memory === undefined) return { main: { semiMiB: 16 }, worker: { semiMiB: 16 } };
+  const semiMiB = Math.min(16, Math.max(1, Math.floor(memory / Mi / 64)));
+  const heaps = Math.max(48 * Mi, memory - NATIVE_BYTES - 3 * semiMiB * Mi * (workers > 1 ? workers + 1 : 1));
+  const share = workers > 1 ? heaps / (workers + 1) : heaps;
+  const main = Math.max(heaps / 2, share);
+  const worker = workers > 1 ? (heaps - main) / workers : share;
+  return {
+    main: { oldMiB: Math.floor(main / Mi), semiMiB },
+    worker: { oldMiB: Math.max(16, Math.floor(worker / Mi)), semiMiB },
+  };
+}
+
+/** Node flags for the main thread's heap, from this process's memory limit and default threads. */
+export function mainHeapFlags(memory = cgroupMemory(), workers = defaultWorkers({ memory })): string[] {
+  const { main } = heapLimits(memory, workers);
+  return [...(main.oldMiB ? [`--max-old-space-size=${main.oldMiB}`] : []), `--max-semi-space-size=${main.semiMiB}`];
+}
+
+/** A worker thread's resourceLimits, for the same memory limit and thread count. */
+export function workerResourceLimits(workers: number, memory = cgroupMemory()): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb: number } {
+  const { worker } = heapLimits(memory, workers);
+  return { ...(worker.oldMiB ? { maxOldGenerationSizeMb: worker.oldMiB } : {}), maxYoungGenerationSizeMb: 3 * worker.semiMiB };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_BYTES, cgroupCpus, cgroupMemory, defaultWorkers, WORKER_BYTES } from '../../src/server/sizing.ts';
+import { BASE_BYTES, cgroupCpus, cgroupMemory, defaultWorkers, heapLimits, mainHeapFlags, NATIVE_BYTES, WORKER_BYTES, workerResourceLimits } from '../../src/server/sizing.ts';
 
 const Mi = 2 ** 20;
 
@@ -37,5 +37,27 @@ describe('default worker count', () => {
     writeFileSync(join(v1, 'memory', 'memory.limit_in_bytes'), String(256 * Mi));
     expect(cgroupCpus(v1)).toBe(2);
     expect(cgroupMemory(v1)).toBe(256 * Mi);
+  });
+});
+
+describe('V8 heap limits', () => {
+  it("fit kubeadm's 170Mi with one thread: the main heap gets what the native part leaves", () => {
+    expect(mainHeapFlags(170 * Mi, 1)).toEqual(['--max-old-space-size=100', '--max-semi-space-size=2']);
+  });
+  it('never add up to more than the limit, whatever the thread count', () => {
+    for (const mem of [170, 256, 512, 1024, 4096].map((m) => m * Mi)) {
+      for (const workers of [1, 2, 3, 4, 8]) {
+        const { main, worker } = heapLimits(mem, workers);
+        const young = 3 * main.semiMiB * Mi * (workers > 1 ? workers + 1 : 1);
+        const old = (main.oldMiB! + (workers > 1 ? workers * worker.oldMiB! : 0)) * Mi;
+        if (workers <= defaultWorkers({ cores: 64, cpus: undefined, memory: mem })) expect(NATIVE_BYTES + young + old, `${mem / Mi}Mi ${workers} threads`).toBeLessThanOrEqual(mem);
+        expect(main.oldMiB!).toBeGreaterThanOrEqual(worker.oldMiB!);
+      }
+    }
+  });
+  it('bound only the young generation when memory is unlimited (V8 grows it to 2×64 MiB otherwise)', () => {
+    expect(mainHeapFlags(undefined, 2)).toEqual(['--max-semi-space-size=16']);
+    expect(workerResourceLimits(2, undefined)).toEqual({ maxYoungGenerationSizeMb: 48 });
+    expect(workerResourceLimits(3, 1024 * Mi)).toEqual({ maxOldGenerationSizeMb: heapLimits(1024 * Mi, 3).worker.oldMiB, maxYoungGenerationSizeMb: 48 });
   });
 });
