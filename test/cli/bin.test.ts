@@ -42,10 +42,11 @@ describe('compiled or sources', () => {
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   /** Start `bin.js` on a hosts Corefile with two workers; the command line it runs as, once it answers. */
-  async function serve(): Promise<string[]> {
+  async function serve(reload = false): Promise<string[]> {
     const port = await freePort();
     const corefile = join(app, 'Corefile');
-    writeFileSync(corefile, `.:${port} {\n  bind 127.0.0.1\n  hosts {\n    10.0.0.7 compiled.test\n  }\n}\n`);
+    const write = (ip: string) => writeFileSync(corefile, `.:${port} {\n  bind 127.0.0.1\n  hosts {\n    ${ip} compiled.test\n  }\n}\n`);
+    write('10.0.0.7');
     const p = spawn(NODE, [join(app, 'src/bin.js'), '-conf', corefile, '-workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout!.on('data', (c) => { out += c; });
@@ -54,17 +55,22 @@ describe('compiled or sources', () => {
       expect(await until(() => out.includes('listening on udp'), 15_000), out).toBe(true);
       const r = await query(port, 'compiled.test', 'A');
       expect(r.answers.map((a) => a.address)).toEqual(['10.0.0.7']);
+      if (reload) {
+        write('10.0.0.8');
+        p.kill('SIGUSR1');
+        expect(await until(async () => (await query(port, 'compiled.test', 'A')).answers[0]?.address === '10.0.0.8', 10_000), out).toBe(true);
+      }
       return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
     } finally {
       p.kill('SIGKILL');
     }
   }
 
-  it('runs dist/cli.js (workers and plugins compiled too), in place, with heap limits and --disable-sigusr1', async () => {
-    const argv = await serve();
+  it('runs dist/cli.js (workers and plugins compiled too), in place, with heap limits and --disable-sigusr1, and reloads on SIGUSR1', async () => {
+    const argv = await serve(true);
     expect(argv).toContain(join(app, 'dist/cli.js'));
     expect(argv.some((a) => a.startsWith('--max-semi-space-size='))).toBe(true);
-    expect(argv).toContain('--disable-sigusr1');
+    expect(argv).toContain('--disable-sigusr1');   // SIGUSR1 still reloads: cli.ts unblocks it
     expect(argv.some((a) => a.endsWith('bin.js'))).toBe(false);   // execve: the bin process became the server
   }, 30_000);
 
