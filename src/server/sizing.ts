@@ -37,20 +37,31 @@ export function cgroupCpus(root = '/sys/fs/cgroup'): number | undefined {
 }
 
 /**
- * The memory limit in bytes, or undefined when unlimited: with the default root, the limit of
- * this process's own cgroup as libuv finds it (process.constrainedMemory(): v1 or v2, nested
- * cgroups included), else the files at the root of the cgroup mount (a container's own cgroup).
+ * The memory limit in bytes, or undefined when unlimited: with the default root, the lower of
+ * CLUSTERDNS_MEMORY_LIMIT (a Kubernetes quantity, "170Mi"; for hosts without a cgroup limit, as Go
+ * programs take GOMEMLIMIT) and the limit of this process's own cgroup as libuv finds it
+ * (process.constrainedMemory(): v1 or v2, nested cgroups included), else the files at the root of
+ * the cgroup mount (a container's own cgroup).
  */
-export function cgroupMemory(root?: string): number | undefined {
+export function cgroupMemory(root?: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const valid = (n: number) => (Number.isFinite(n) && n > 0 && n < 2 ** 60 ? n : undefined);
   if (root === undefined) {
-    const own = valid(process.constrainedMemory?.() ?? 0);
-    if (own !== undefined) return own;
-    root = '/sys/fs/cgroup';
+    const set = parseQuantity(env.CLUSTERDNS_MEMORY_LIMIT);
+    const own = valid(process.constrainedMemory?.() ?? 0) ?? cgroupMemory('/sys/fs/cgroup');
+    return set !== undefined && (own === undefined || set < own) ? set : own;
   }
   const v = read(`${root}/memory.max`) ?? read(`${root}/memory/memory.limit_in_bytes`);
   if (!v || v === 'max') return undefined;
   return valid(Number(v));
+}
+
+/** A Kubernetes memory quantity ("170Mi", "1Gi", "180M", "178257920") in bytes; undefined if absent or invalid. */
+export function parseQuantity(q: string | undefined): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?\s*$/.exec(q ?? '');
+  if (!m) return undefined;
+  const unit: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const n = Number(m[1]) * (m[2] ? unit[m[2]]! : 1);
+  return n > 0 ? Math.floor(n) : undefined;
 }
 
 export function defaultWorkers(o: { cores?: number; cpus?: number; memory?: number } = {}): number {
@@ -74,8 +85,10 @@ export interface HeapLimits {
  * Kubernetes client, gets at least half of it. Unlimited: only the young generation is bounded.
  */
 export function heapLimits(memory: number | undefined, workers: number): { main: HeapLimits; worker: HeapLimits } {
-  if (memory === undefined) return { main: { semiMiB: 16 }, worker: { semiMiB: 16 } };
-  const semiMiB = Math.min(16, Math.max(1, Math.floor(memory / Mi / 64)));
+  if (memory === undefined) return { main: { semiMiB: 8 }, worker: { semiMiB: 8 } };
+  // Measured: 20 reloads at 1,000 Services grew RSS by 62 MiB with 2 MiB semi-spaces and V8's own
+  // old-generation limit, 36 MiB with 16 MiB semi-spaces and a 64 MiB limit, 8 MiB with both small.
+  const semiMiB = Math.min(8, Math.max(1, Math.floor(memory / Mi / 64)));
   const heaps = Math.max(48 * Mi, memory - NATIVE_BYTES - 3 * semiMiB * Mi * (workers > 1 ? workers + 1 : 1));
   const share = workers > 1 ? heaps / (workers + 1) : heaps;
   const main = Math.max(heaps / 2, share);

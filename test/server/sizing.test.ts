@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_BYTES, cgroupCpus, cgroupMemory, defaultWorkers, heapLimits, mainHeapFlags, NATIVE_BYTES, WORKER_BYTES, workerResourceLimits } from '../../src/server/sizing.ts';
+import { BASE_BYTES, cgroupCpus, cgroupMemory, defaultWorkers, heapLimits, mainHeapFlags, NATIVE_BYTES, parseQuantity, WORKER_BYTES, workerResourceLimits } from '../../src/server/sizing.ts';
 
 const Mi = 2 ** 20;
 
@@ -40,6 +40,20 @@ describe('default worker count', () => {
   });
 });
 
+describe('memory limit', () => {
+  it('takes CLUSTERDNS_MEMORY_LIMIT (a Kubernetes quantity) when no cgroup limit is lower', () => {
+    expect(parseQuantity('170Mi')).toBe(170 * Mi);
+    expect(parseQuantity('1Gi')).toBe(1024 * Mi);
+    expect(parseQuantity('180M')).toBe(180e6);
+    expect(parseQuantity('178257920')).toBe(178257920);
+    expect(parseQuantity('lots')).toBeUndefined();
+    expect(parseQuantity(undefined)).toBeUndefined();
+    const own = cgroupMemory(undefined, {});
+    expect(cgroupMemory(undefined, { CLUSTERDNS_MEMORY_LIMIT: '170Mi' })).toBe(own !== undefined && own < 170 * Mi ? own : 170 * Mi);
+    expect(cgroupMemory(undefined, { CLUSTERDNS_MEMORY_LIMIT: 'nonsense' })).toBe(own);
+  });
+});
+
 describe('V8 heap limits', () => {
   it("fit kubeadm's 170Mi with one thread: the main heap gets what the native part leaves", () => {
     expect(mainHeapFlags(170 * Mi, 1)).toEqual(['--max-old-space-size=100', '--max-semi-space-size=2']);
@@ -56,8 +70,8 @@ describe('V8 heap limits', () => {
     }
   });
   it('bound only the young generation when memory is unlimited (V8 grows it to 2×64 MiB otherwise)', () => {
-    expect(mainHeapFlags(undefined, 2)).toEqual(['--max-semi-space-size=16']);
-    expect(workerResourceLimits(2, undefined)).toEqual({ maxYoungGenerationSizeMb: 48 });
-    expect(workerResourceLimits(3, 1024 * Mi)).toEqual({ maxOldGenerationSizeMb: heapLimits(1024 * Mi, 3).worker.oldMiB, maxYoungGenerationSizeMb: 48 });
+    expect(mainHeapFlags(undefined, 2)).toEqual(['--max-semi-space-size=8']);
+    expect(workerResourceLimits(2, undefined)).toEqual({ maxYoungGenerationSizeMb: 24 });
+    expect(workerResourceLimits(3, 1024 * Mi)).toEqual({ maxOldGenerationSizeMb: heapLimits(1024 * Mi, 3).worker.oldMiB, maxYoungGenerationSizeMb: 24 });
   });
 });
