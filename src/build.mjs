@@ -3,8 +3,8 @@
  * Compiles src/*.ts to plain JavaScript in dist/ (tsconfig.build.json: same layout, imports
  * rewritten from .ts to .js), so the server runs compiled code: no type stripping at run time,
  * which costs every thread 17–35 MiB of memory and start-up time (measured in issue 10's notes).
- * Also copies the batched-UDP addon (src/server/native/build/udp.node) beside the compiled
- * native/index.js, which loads it from its own folder.
+ * Also copies the native addons (src/server/native/build/*.node: batched UDP, signals) beside the
+ * compiled native/*.js, which load them from their own folder.
  *
  * Run by the root package.json "install" script after the addon build (`npm ci`), by the container
  * build, and by `npm run build`. src/bin.js runs dist/cli.js when dist/ is at least as new as every
@@ -14,7 +14,7 @@
  *   node src/build.mjs [--strict] [--out DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ const args = process.argv.slice(2);
 const strict = args.includes('--strict');
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? resolve(args[outAt + 1]) : join(root, 'dist');
-const addonOf = (dir) => join(dir, 'server/native/build/udp.node');
+const addons = (dir) => join(dir, 'server/native/build');
 
 let tsc;
 try {
@@ -40,9 +40,10 @@ if (r.status !== 0) {
   console.warn(`clusterdns: compiling src/ failed (tsc exit ${r.status}); the server runs its .ts sources`);
   process.exit(strict ? 1 : 0);
 }
-if (existsSync(addonOf(join(root, 'src')))) {
-  mkdirSync(dirname(addonOf(out)), { recursive: true });
-  copyFileSync(addonOf(join(root, 'src')), addonOf(out));
+const built = addons(join(root, 'src'));
+for (const f of existsSync(built) ? readdirSync(built).filter((f) => f.endsWith('.node')) : []) {
+  mkdirSync(addons(out), { recursive: true });
+  copyFileSync(join(built, f), join(addons(out), f));
 }
 // Written last: src/bin.js compares the sources' modification times with this file's.
 writeFileSync(join(out, 'BUILT'), `${new Date().toISOString()}\n`);
