@@ -1,6 +1,9 @@
-#!/usr/bin/env node
-// The `clusterdns` command (plain JavaScript, and no Node flag in the line above, so any Node can
-// at least say what it needs: Node 20 stops at an unknown flag there with "bad option").
+#!/bin/sh
+':' //; case "$(node -v 2>/dev/null)" in v2[2-9].1[4-9]*|v2[2-9].[2-9][0-9]*|v2[3-9].*|v[3-9][0-9].*) exec node --disable-sigusr1 "$0" "$@";; *) exec node "$0" "$@";; esac
+// The `clusterdns` command. The two lines above are for sh and a no-op for JavaScript: run as a
+// program, it starts `node` with --disable-sigusr1 from Node's first instruction where Node has the
+// flag (22.14+), and without it on an older Node, which would stop at an unknown flag with "bad
+// option" before this file could say what it needs (below, in one line).
 // It runs the compiled server in dist/ (src/build.mjs, run by `npm ci` and the container build)
 // when dist/ is as new as every source file, else the TypeScript sources with Node's type
 // stripping. It starts Node once more, in place (process.execve: same pid, nothing left behind),

@@ -26,6 +26,12 @@ describe('on a Node older than 22.19', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^clusterdns needs Node\.js >= 22\.19 \(this is v\d+\.\d+\.\d+, .*\); .*npx clusterdns.*npm start/);
+    // and run as a program (its #! line) with that Node first on PATH, as issue 14 did: no "bad option"
+    const p = spawnSync(join(ROOT, 'src/bin.js'), ['-version'], { encoding: 'utf8', env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}` } });
+    expect(p.status).toBe(1);
+    expect(p.stderr).not.toContain('bad option');
+    expect(p.stderr.trim().split('\n')).toHaveLength(1);
+    expect(p.stderr).toMatch(/^clusterdns needs Node\.js >= 22\.19 \(this is v20\./);
   });
 });
 
