@@ -18,7 +18,7 @@ import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
-import { defaultWorkers } from './sizing.ts';
+import { defaultWorkers, workerResourceLimits } from './sizing.ts';
 import { collectAfterReload } from './gc.ts';
 
 export { SHARED };
@@ -60,6 +60,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   buildInfo().set({ version: VERSION, revision: '', goversion: process.version }, 1);
   panics(); // exported from the start (at 0), as CoreDNS registers it, not only after a first panic
   let genId = 0;
+  let reloadChain: Promise<unknown> = Promise.resolve();
+  const queued = new Map<'force' | 'plain', Promise<boolean>>();
   let singleServer: Server | undefined;
   let multiServer: Server | undefined;
   const base = { file: o.corefilePath, dnsPort, sink, shared, env };
@@ -119,8 +121,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const respawns: number[] = [];
   /** Start one data-plane worker on the current Corefile; resolves once it listens. */
   const spawn = () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.ts', import.meta.url), {
+    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), {
       workerData: { text: genText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
+      resourceLimits: workerResourceLimits(workers),   // V8 heap within the container's memory limit
     });
     pool.push(w);
     ports.add(w);
@@ -262,7 +265,25 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     }
   }
 
-  async function reloadWith(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
+  /**
+   * One reload at a time: each builds a whole generation (at 10k Services a second copy of the
+   * cluster index and a full relist), so overlapping ones multiplied memory (a burst of SIGUSR1s
+   * held several generations at once). Requests made while another waits to start share it.
+   */
+  function reloadWith(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
+    const kind = r?.text !== undefined ? undefined : r?.force ? 'force' : 'plain';
+    const waiting = kind && queued.get(kind);
+    if (waiting) return waiting;
+    const run = reloadChain.then(() => {
+      if (kind && queued.get(kind) === run) queued.delete(kind);
+      return reloadOnce(r, swap);
+    });
+    if (kind) queued.set(kind, run);
+    reloadChain = run.catch(() => {});
+    return run;
+  }
+
+  async function reloadOnce(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
     let text: string;
     try {
       text = r?.text ?? await readCorefile();

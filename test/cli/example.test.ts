@@ -30,7 +30,7 @@ beforeAll(async () => {
   upstream = await Upstream.start();
   upstream.add({ name: 'outside.example.', type: 'A', ttl: 300, data: '192.0.2.7' });
   // The same command as `npm start` (package.json), with the upstream pointed at loopback.
-  child = spawn(process.execPath, ['src/cli.ts', '-conf', 'Corefile.example', '-dns.port', String(PORT)], {
+  child = spawn(process.execPath, ['src/bin.js', '-conf', 'Corefile.example', '-dns.port', String(PORT)], {
     env: { ...process.env, CLUSTERDNS_UPSTREAM: upstream.address },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -76,7 +76,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { sc
 /** `npm start`'s command line with our Corefile and port in place of its own arguments. */
 function npmStartCommand(conf: string, port: number): [string, string[]] {
   const words = pkg.scripts.start!.split(/\s+/);
-  const cli = words.findIndex((w) => /cli\.[cm]?[jt]s$/.test(w));
+  const cli = words.findIndex((w) => /(cli|bin)\.[cm]?[jt]s$/.test(w));
   expect(words[0]).toBe('node');
   expect(cli).toBeGreaterThan(0);
   return [NODE, [...words.slice(1, cli + 1), '-conf', conf, '-dns.port', String(port), '-workers', '1']];

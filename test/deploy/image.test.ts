@@ -8,7 +8,7 @@
  * directory (the image runs with a read-only root filesystem).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,8 +22,8 @@ import { Upstream } from '../support/upstream.ts';
 const dockerfile = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
 const lines = dockerfile.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
 /** Sources copied from the build context (COPY without --from), as written. */
-const contextCopies = lines.filter((l) => /^COPY\s/.test(l) && !/--from=/.test(l))
-  .flatMap((l) => l.replace(/^COPY\s+(--\S+\s+)*/, '').trim().split(/\s+/).slice(0, -1));
+const contextCopies = [...new Set(lines.filter((l) => /^COPY\s/.test(l) && !/--from=/.test(l))
+  .flatMap((l) => l.replace(/^COPY\s+(--\S+\s+)*/, '').trim().split(/\s+/).slice(0, -1)))];
 const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }> };
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; bin: Record<string, string> };
 const prodPackages = Object.entries(lock.packages).filter(([p, e]) => p && !e.dev && !e.devOptional).map(([p]) => p);
@@ -33,9 +33,15 @@ function walk(dir: string): string[] {
 }
 
 describe('the Dockerfile', () => {
-  it('copies package.json, package-lock.json and src/ from the context, installs production dependencies only, runs the clusterdns bin', () => {
-    expect([...contextCopies].sort()).toEqual(['package-lock.json', 'package.json', 'src/']);
+  it('copies package.json, package-lock.json, the tsconfigs and src/ from the context, installs production dependencies only, compiles src/, runs the clusterdns bin', () => {
+    expect([...contextCopies].sort()).toEqual(['package-lock.json', 'package.json', 'src/', 'tsconfig.build.json', 'tsconfig.json']);
     expect(lines.some((l) => /npm ci\b.*--omit=dev/.test(l))).toBe(true);
+    // The full install (TypeScript) only in the compile stage, whose dist/ is all the image takes from it.
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const compile = stages.find((s) => /^\S+ AS compile$/m.test(s))!;
+    expect(compile).toMatch(/^RUN node src\/build\.mjs --strict$/m);
+    expect(lines.filter((l) => /--from=compile/.test(l))).toEqual(['COPY --from=compile /app/dist/ ./dist/']);
+    for (const s of stages.filter((s) => s !== compile)) expect(s).not.toMatch(/npm ci(?![^\n]*--omit=dev)/);
     const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     // --disable-sigusr1: SIGUSR1 (reload) must never open Node's inspector on 127.0.0.1:9229.
@@ -83,6 +89,9 @@ describe('the server runs from the image layout', () => {
   beforeAll(async () => {
     requirePlugins(['kubernetes', 'forward', 'cache', 'loop', 'loadbalance', 'reload', 'health', 'ready', 'prometheus', 'errors'], 'the image layout test');
     for (const src of contextCopies) cpSync(join(ROOT, src), join(app, src), { recursive: true });
+    // The compile stage: src/ to dist/ with the repo's TypeScript (the app has only production packages).
+    const built = spawnSync(NODE, [join(ROOT, 'src/build.mjs'), '--strict', '--out', join(app, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`src/build.mjs failed: ${built.stdout}${built.stderr}`);
     for (const p of prodPackages) {
       const from = join(ROOT, p);
       if (!existsSync(from)) continue; // an optional dependency for another platform
@@ -130,6 +139,13 @@ describe('the server runs from the image layout', () => {
     await upstream?.close();
     await api?.close();
     rmSync(app, { recursive: true, force: true });
+  });
+
+  it('runs the compiled JavaScript in dist/, in place of the bin process, with heap limits', () => {
+    const argv = readFileSync(`/proc/${child!.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain(join(app, 'dist/cli.js'));
+    expect(argv.some((a) => a.startsWith('--max-semi-space-size='))).toBe(true);
+    expect(out).toMatch(/listening on udp \S+:\d+ \(batched recvmmsg\/sendmmsg\)/);
   });
 
   it('has only production packages in node_modules (no devDependency came along)', () => {

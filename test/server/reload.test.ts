@@ -104,6 +104,19 @@ describe('reload', () => {
     await expect(query(p2, 'version.bind', 'TXT', { class: 3, timeoutMs: 300 })).rejects.toThrow(/no answer/);
   });
 
+  it('runs one reload at a time: a burst of requests shares the one waiting to start', async () => {
+    await s.reload(chaos('v-burst'));
+    const complete = () => s.logs.filter((l) => l.includes('Reloading complete')).length;
+    const before = complete();
+    const burst = await Promise.all(Array.from({ length: 10 }, () => s.server.reload({ force: true })));
+    expect(burst).toEqual(Array(10).fill(true));
+    expect(complete()).toBe(before + 1);
+    expect((await version()).answers[0]?.data).toEqual(['v-burst']);
+    // and the next request after the burst runs again
+    expect(await s.server.reload({ force: true })).toBe(true);
+    expect(complete()).toBe(before + 2);
+  });
+
   it('answers every query sent while 20 reloads happen (0 lost)', async () => {
     let done = false;
     let sent = 0, answered = 0;

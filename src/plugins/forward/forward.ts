@@ -43,6 +43,13 @@ export interface ForwardOptions {
   logFileChanges?: boolean;
 }
 
+/**
+ * The in-flight limit when the Corefile sets no max_concurrent (CoreDNS has none): a flood of
+ * names to a slow or dead upstream holds at most this many pending queries (each a few KiB until
+ * its 5 s deadline), then gets REFUSED, instead of growing memory until the OOM killer acts.
+ */
+export const DEFAULT_MAX_CONCURRENT = 5000;
+
 export class Forward implements Plugin {
   readonly name = 'forward';
   readonly cfg: ForwardConfig;
@@ -143,17 +150,14 @@ export class Forward implements Plugin {
   serve(req: Request, next: Next): Message | Promise<Message> {
     if (!this.match(req.qname)) return next(req);
     if (this.proxies.length === 0) return this.noUpstream(req);
-    const max = this.cfg.maxConcurrent;
-    if (max > 0) {
-      if (this.concurrent >= max) {
-        forwardMetrics().maxConcurrentRejects.inc();
-        reportError(req, new Error(`concurrent queries exceeded maximum ${max}`));
-        return replyTo(req.msg, Rcode.REFUSED);
-      }
-      this.concurrent++;
-      return this.forward(req, next).finally(() => { this.concurrent--; });
+    const max = this.cfg.maxConcurrent || DEFAULT_MAX_CONCURRENT;
+    if (this.concurrent >= max) {
+      forwardMetrics().maxConcurrentRejects.inc();
+      reportError(req, new Error(`concurrent queries exceeded maximum ${max}`));
+      return replyTo(req.msg, Rcode.REFUSED);
     }
-    return this.forward(req, next);
+    this.concurrent++;
+    return this.forward(req, next).finally(() => { this.concurrent--; });
   }
 
   private async forward(req: Request, next: Next): Promise<Message> {

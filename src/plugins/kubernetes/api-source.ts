@@ -5,7 +5,7 @@
  * namespaces, CoreDNS's phase field selector on pods; a single `namespaces` entry uses the
  * namespaced paths, several are filtered here as objects arrive.
  */
-import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, type KubeConfig } from './client-lib.ts';
 import type { Logger } from '../../plugin/contract.ts';
 import type { Feed } from './feed.ts';
 import { Reflector, type ListFn, type ReflectorHandlers } from './reflector.ts';

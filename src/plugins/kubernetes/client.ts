@@ -4,7 +4,7 @@
  * http:// server is marked skipTLSVerify, which @kubernetes/client-node 2.x requires before it
  * will talk to it at all.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-lib.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { readUserBytesSync, readUserFileSync, UserFileError } from '../../corefile/files.ts';

@@ -12,18 +12,16 @@ import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/c
 import { ClusterIndex } from './cluster-index.ts';
 import { Backend } from './backend.ts';
 import { KubernetesHandler, matchZone } from './handler.ts';
-import { Feed } from './feed.ts';
 import { Publisher, Subscriber } from './sync.ts';
 import { localIPs } from './local.ts';
-import { requiredKinds, type KubernetesOptions } from './setup.ts';
+import type { KubernetesOptions } from './setup.ts';
 import { podSearchPath } from './autopath.ts';
 import { readSearchDomains } from '../../plugin/resolv-conf.ts';
 import type { AutoPather, Externaler, ExternalService } from '../../plugin/capabilities.ts';
 import { external, externalAddress } from './external.ts';
+import { acquireSource, sourceKey, type SharedSource, type SourceFactory, type SourceUser } from './shared-source.ts';
 
-export interface Source { start(): void; stop(): Promise<void> }
-/** Builds the source that feeds this instance (API or manifests); not called on the data side. */
-export type SourceFactory = (feed: Feed) => Source;
+export type { Source, SourceFactory } from './shared-source.ts';
 
 /** The node's own search domains, appended to a pod's search path (CoreDNS's searchFromResolvConf). */
 function hostSearchDomains(): string[] {
@@ -38,7 +36,8 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   private readonly handler: KubernetesHandler;
   private readonly ctx: SetupContext;
   private readonly deadline: number;
-  private source: Source | undefined;
+  private source: SharedSource | undefined;
+  private readonly user: SourceUser;
   private publisher: Publisher | undefined;
   private subscriber: Subscriber | undefined;
   private isSynced = false;
@@ -52,20 +51,20 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     this.o = o;
     this.ctx = ctx;
     this.deadline = Date.now() + o.startupTimeoutMs;
-    this.index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: ctx.role !== 'control' });
+    this.user = { synced: () => this.markSynced(), delta: (d) => this.publisher?.push(d) };
+    if (!makeSource || ctx.role === 'data') {
+      this.index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: ctx.role !== 'control' });
+      if (makeSource) this.subscriber = new Subscriber(ctx.channel('cluster'), this.index, () => this.markSynced());
+    } else {
+      // The source (and its index) outlives a reload that keeps these options: see shared-source.ts.
+      this.source = acquireSource(ctx.shared, sourceKey(o, ctx.role), o, ctx.role, this.user, makeSource);
+      this.index = this.source.index;
+      if (ctx.role === 'control') this.publisher = new Publisher(ctx.channel('cluster'), this.index, () => this.isSynced);
+      if (this.source.isSynced) this.markSynced();
+    }
     let ips: string[] | undefined;
     this.backend = new Backend(o, this.index, () => (ips ??= localIPs(ctx.block.listenAddresses)));
     this.handler = new KubernetesHandler(this.backend, { synced: () => this.isSynced });
-    if (!makeSource) return;
-    if (ctx.role === 'data') {
-      this.subscriber = new Subscriber(ctx.channel('cluster'), this.index, () => this.markSynced());
-      return;
-    }
-    if (ctx.role === 'control') this.publisher = new Publisher(ctx.channel('cluster'), this.index, () => this.isSynced);
-    const pub = this.publisher;
-    const feed = new Feed(this.index, requiredKinds(o), () => this.markSynced(), pub ? (d) => pub.push(d) : undefined);
-    this.source = makeSource(feed);
-    this.source.start();
   }
 
   ready(): boolean { return this.isSynced; }
@@ -138,6 +137,6 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     this.wake();
     this.publisher?.close();
     this.subscriber?.close();
-    await this.source?.stop();
+    await this.source?.release(this.user);
   }
 }

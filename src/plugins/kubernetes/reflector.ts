@@ -13,7 +13,7 @@
  *   while the last known data keeps being served.
  */
 import { performance } from 'node:perf_hooks';
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { Watch, type KubeConfig } from './client-lib.ts';
 import type { Logger } from '../../plugin/contract.ts';
 import type { RestClientRecorder } from './rest-metrics.ts';
 

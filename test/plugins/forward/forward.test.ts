@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Forward, type Timeouts } from '../../../src/plugins/forward/forward.ts';
+import { DEFAULT_MAX_CONCURRENT, Forward, type Timeouts } from '../../../src/plugins/forward/forward.ts';
 import { parseForward } from '../../../src/plugins/forward/setup.ts';
 import { registry } from '../../../src/metrics/registry.ts';
 import { replyTo } from '../../../src/dns/message.ts';
@@ -199,6 +199,18 @@ describe('forward', () => {
     // and the slots are released
     expect((await f.serve(makeReq('a.example.', Type.A), nextNx)).rcode).toBe(Rcode.NOERROR);
   });
+
+  test('without max_concurrent, in-flight queries are still bounded: a flood to a silent upstream gets REFUSED past the default', async () => {
+    const u = await upstream();
+    u.behaviour.silent = true;
+    const f = forward(`forward . ${u.address}`);
+    const before = await metric('coredns_forward_max_concurrent_rejects_total');
+    const extra = 25;
+    const rs = await Promise.all(Array.from({ length: DEFAULT_MAX_CONCURRENT + extra }, (_, i) => f.serve(makeReq(`n${i}.flood.example.`, Type.A), nextNx)));
+    expect(rs.filter((r) => r.rcode === Rcode.REFUSED)).toHaveLength(extra);
+    expect(rs.filter((r) => r.rcode === Rcode.SERVFAIL)).toHaveLength(DEFAULT_MAX_CONCURRENT);   // the deadline passed
+    expect(await metric('coredns_forward_max_concurrent_rejects_total')).toBe(before + extra);
+  }, 20_000);
 
   test('next RCODE hands the query to the following forward; failover tries the next upstream', async () => {
     const a = await upstream(), b = await upstream();

@@ -1,0 +1,60 @@
+/**
+ * The cluster the footprint benchmark runs against: a fake API server holding N Services in 100
+ * namespaces, each with one EndpointSlice of 10 endpoints; every 5th Service is headless. Also
+ * kubeadm's Corefile, pointed at it and at a local upstream. (The leading underscore keeps
+ * `npm run bench` from running this helper as a benchmark.)
+ */
+import { FakeApiServer, endpointSlice, namespace, service } from '../support/fake-apiserver.ts';
+
+export const NAMESPACES = 100;
+export const PER_SLICE = 10;
+export const nsOf = (i: number) => `ns${i % NAMESPACES}`;
+export const isHeadless = (i: number) => i % 5 === 0;
+const ip = (base: number, i: number) => `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+export const clusterIp = (i: number) => ip(10, i);
+export const endpointIp = (i: number, e: number) => ip(11, i * PER_SLICE + e);
+
+export async function fakeCluster(services: number): Promise<FakeApiServer> {
+  const api = await FakeApiServer.start();
+  for (let n = 0; n < NAMESPACES; n++) api.upsert('namespaces', namespace(`ns${n}`));
+  for (let i = 0; i < services; i++) {
+    api.upsert('services', service(nsOf(i), `svc${i}`, {
+      clusterIP: isHeadless(i) ? 'None' : clusterIp(i), ports: [{ name: 'http', port: 80 }], selector: { app: `svc${i}` },
+    }));
+    api.upsert('endpointslices', endpointSlice(nsOf(i), `svc${i}-abcde`, `svc${i}`, {
+      endpoints: Array.from({ length: PER_SLICE }, (_, e) => ({ ip: endpointIp(i, e), pod: `svc${i}-pod-${e}` })),
+      ports: [{ name: 'http', port: 8080 }],
+    }));
+  }
+  return api;
+}
+
+/** kubeadm's default Corefile (deploy/kubernetes/configmap.yaml) with local ports and upstream. */
+export function kubeadmCorefile(o: { port: number; kubeconfig: string; upstream: string; health: number; ready: number; metrics: number }): string {
+  return `.:${o.port} {
+    bind 127.0.0.1
+    errors
+    health 127.0.0.1:${o.health} {
+       lameduck 5s
+    }
+    ready 127.0.0.1:${o.ready}
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       kubeconfig ${o.kubeconfig}
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus 127.0.0.1:${o.metrics}
+    forward . ${o.upstream} {
+       max_concurrent 1000
+    }
+    cache 30 {
+       disable success cluster.local
+       disable denial cluster.local
+    }
+    loop
+    reload
+    loadbalance
+}
+`;
+}
