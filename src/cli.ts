@@ -9,6 +9,9 @@
  *   -version     print the version
  *   -quiet       no start-up output
  *   -pidfile F   write the process id to F
+ *   -configmap NAMESPACE/NAME[/KEY]  take the Corefile from that ConfigMap's KEY (default "Corefile"),
+ *                watched through the API ($KUBECONFIG or in-cluster), each edit applied as a reload;
+ *                -conf stays the start-up fallback and the base of imports (clusterdns only)
  *   -workers N   answering threads (clusterdns only; default: the cores the process may use,
  *                capped by its cgroup CPU quota and memory limit — see server/sizing.ts)
  * Flags take one or two dashes and "-flag value" or "-flag=value", as Go's flag package does.
@@ -26,10 +29,15 @@ import { loadPlugins } from './plugin/registry.ts';
 import { VERSION } from './version.ts';
 import { defaultWorkers } from './server/sizing.ts';
 import { unblockSignal } from './server/native/signals.ts';
+import { parseConfigMapRef, type ConfigMapRef } from './server/configmap-ref.ts';
+import { readUserFile } from './corefile/files.ts';
+import { makeLogger, stdoutSink } from './server/log.ts';
 
 const USAGE = `Usage of clusterdns:
   -conf string
     \tCorefile to load (default "Corefile")
+  -configmap string
+    \tWatch the Corefile in ConfigMap NAMESPACE/NAME[/KEY] through the API and apply each edit
   -dns.port string
     \tDefault port (default "53")
   -pidfile string
@@ -46,7 +54,7 @@ const USAGE = `Usage of clusterdns:
     \tAnswering threads (default: usable cores, within the memory limit)
 `;
 
-interface Flags { conf: string; port: number; validate: boolean; plugins: boolean; version: boolean; quiet: boolean; pidfile?: string; workers: number }
+interface Flags { configmap?: ConfigMapRef; conf: string; port: number; validate: boolean; plugins: boolean; version: boolean; quiet: boolean; pidfile?: string; workers: number }
 
 class UsageError extends Error {}
 
@@ -62,6 +70,12 @@ function parseFlags(argv: string[]): Flags {
       const v = m[2] ?? 'true';
       if (v !== 'true' && v !== 'false') throw new UsageError(`invalid boolean value "${v}" for -${name}`);
       (f as unknown as Record<string, boolean>)[name] = v === 'true';
+      continue;
+    }
+    if (name === 'configmap') {
+      const v = m[2] ?? argv[++i];
+      if (v === undefined) throw new UsageError(`flag needs an argument: -${name}`);
+      try { f.configmap = parseConfigMapRef(v); } catch (e) { throw new UsageError((e as Error).message); }
       continue;
     }
     if (!['conf', 'dns.port', 'pidfile', 'workers'].includes(name)) throw new UsageError(`flag provided but not defined: -${name}`);
@@ -127,6 +141,24 @@ async function main(): Promise<number> {
   // Signal handlers go in before the server starts: with workers, the first one answers queries
   // while the others still load, and a SIGTERM then must stop gracefully (once started), not kill.
   let server: Server | undefined;
+  // -configmap: the watch is set up (credentials checked) before the server starts, and started
+  // once it serves the -conf file; from then on the ConfigMap's Corefile is the one reloads read.
+  let watch: import('./server/configmap.ts').ConfigMapWatch | undefined;
+  if (f.configmap) {
+    try {
+      const { ConfigMapWatch } = await import('./server/configmap.ts');
+      watch = new ConfigMapWatch({
+        ref: f.configmap, log: makeLogger(stdoutSink, 'reload'),
+        target: { reload: (r) => server!.reload(r) },
+      });
+    } catch (e) {
+      process.stderr.write(`clusterdns: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const corefileSource = watch
+    ? async () => watch.text ?? (f.conf === '-' ? text : (await readUserFile(path, 'corefile')).text)
+    : undefined;
   let requested: string | undefined;
   let stopping = false;
   const stop = async (sig: string) => {
@@ -134,6 +166,7 @@ async function main(): Promise<number> {
     if (stopping || !server) return;
     stopping = true;
     process.stdout.write(`[INFO] ${requested}: Shutting down\n`);
+    await watch?.stop();
     await server.stop();
     if (f.pidfile) rmSync(f.pidfile, { force: true });
     process.exit(0);
@@ -158,12 +191,13 @@ async function main(): Promise<number> {
   // SIGHUP is ignored, as CoreDNS does: a terminal or supervisor hanging up is no reason to stop.
   process.on('SIGHUP', () => {});
   try {
-    server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet });
+    server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet, corefileSource });
   } catch (e) {
     process.stderr.write(`${e instanceof ConfigErrors ? e.message : `[FATAL] ${(e as Error).message}`}\n`);
     return 1;
   }
   if (f.pidfile) writeFileSync(f.pidfile, `${process.pid}\n`);
+  watch?.start();
   if (requested) void stop(requested);
   else if (reloadQueued) reload();
   return -1; // keep running

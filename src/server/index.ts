@@ -31,6 +31,11 @@ export interface ServerOptions {
   quiet?: boolean;            // no start-up banner
   sink?: LogSink;             // where log lines go (stdout)
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where reload() without text (and so SIGUSR1) reads the Corefile, instead of corefilePath:
+   * -configmap's watch. The source applies its own changes, so the reload plugin's poll is off.
+   */
+  corefileSource?: () => Promise<string>;
 }
 
 export interface Server {
@@ -41,7 +46,7 @@ export interface Server {
   /** Tests only: each worker thread's own metrics (prom-client JSON), before /metrics sums them. */
   workerMetricsForTest?(): Promise<{ threadId: number; metrics: unknown }[]>;
   /** Re-read the Corefile and switch to it if it changed (or always with force). False if it was kept. */
-  reload(opts?: { force?: boolean; text?: string }): Promise<boolean>;
+  reload(opts?: { force?: boolean; text?: string; onError?: (message: string) => void }): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -52,10 +57,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const dnsPort = o.dnsPort ?? 53;
   const workers = Math.max(1, o.workers ?? defaultWorkers());
   const env = o.env ?? process.env;
-  const readCorefile = async (): Promise<string> => (o.corefilePath === '-' ? currentText : (await readUserFile(o.corefilePath, 'corefile')).text);
+  const readCorefile = o.corefileSource ?? (async (): Promise<string> => (o.corefilePath === '-' ? currentText : (await readUserFile(o.corefilePath, 'corefile')).text));
   let currentText = o.corefileText ?? (await readUserFile(o.corefilePath, 'corefile')).text;
   const shared = new Map<string, unknown>();
-  shared.set(SHARED.corefileText, readCorefile);
+  if (!o.corefileSource) shared.set(SHARED.corefileText, readCorefile);
   shared.set(SHARED.sink, sink);
   buildInfo().set({ version: VERSION, revision: '', goversion: process.version }, 1);
   panics(); // exported from the start (at 0), as CoreDNS registers it, not only after a first panic
@@ -270,7 +275,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
    * cluster index and a full relist), so overlapping ones multiplied memory (a burst of SIGUSR1s
    * held several generations at once). Requests made while another waits to start share it.
    */
-  function reloadWith(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
+  function reloadWith(r: { force?: boolean; text?: string; onError?: (message: string) => void } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
     const kind = r?.text !== undefined ? undefined : r?.force ? 'force' : 'plain';
     const waiting = kind && queued.get(kind);
     if (waiting) return waiting;
@@ -283,13 +288,14 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     return run;
   }
 
-  async function reloadOnce(r: { force?: boolean; text?: string } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
+  async function reloadOnce(r: { force?: boolean; text?: string; onError?: (message: string) => void } | undefined, swap: (text: string) => Promise<void>): Promise<boolean> {
     let text: string;
     try {
       text = r?.text ?? await readCorefile();
     } catch (e) {
       log.error(`Restart failed: ${(e as Error).message}`);
       reloadMetrics().failed.inc();
+      r?.onError?.((e as Error).message);
       return false;
     }
     if (!r?.force && text === currentText) return false;
@@ -299,6 +305,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       const msg = e instanceof ConfigErrors ? e.message.split('\n').join('; ') : (e as Error).message;
       log.error(`Restart failed: ${msg}`);
       reloadMetrics().failed.inc();
+      r?.onError?.(msg);
       return false;
     }
     currentText = text;

@@ -2,8 +2,8 @@
  * A fake Kubernetes API server on 127.0.0.1 that speaks the real protocol over plain HTTP, for
  * driving the real @kubernetes/client-node in tests (no mocks of the client library).
  *
- * Resources: v1 services, namespaces, pods and discovery.k8s.io/v1 endpointslices, cluster-wide
- * and namespaced paths. What it implements of the API machinery:
+ * Resources: v1 services, namespaces, pods, configmaps, events and discovery.k8s.io/v1
+ * endpointslices, cluster-wide and namespaced paths. What it implements of the API machinery:
  * - list with a resourceVersion, labelSelector/fieldSelector, and limit/continue paging;
  * - watch (`?watch=true`) as a chunked stream of JSON lines ADDED/MODIFIED/DELETED/BOOKMARK from a
  *   resourceVersion, replaying history, with selector transitions turned into ADDED/DELETED;
@@ -11,6 +11,9 @@
  *   event with code 410 (as the real server does), and `expireWatches()` sends one to open watches;
  * - failures: `dropWatches()` cuts open watch connections, `setOutage('error')` answers 503 to
  *   everything, `setOutage('refuse')` resets every connection, `setOutage(false)` heals;
+ * - GET of one object by name; PUT (replace) and PATCH (JSON merge patch, or strategic merge patch
+ *   treated as a merge patch, which is the same for a ConfigMap's `data`) of one configmap;
+ *   POST of an event (create) — as kubectl edit/apply and client-go's event recorder send them;
  * - /version and discovery documents for the groups above.
  * Every request is recorded in `requests` so tests can check what the client asked for.
  */
@@ -20,7 +23,7 @@ import path from 'node:path';
 import type net from 'node:net';
 import { fieldMatcher, labelMatcher } from './k8s-selector.ts';
 
-export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'pods';
+export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'pods' | 'configmaps' | 'events';
 export type KubeObject = {
   apiVersion?: string; kind?: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string; [k: string]: unknown };
@@ -40,6 +43,8 @@ const KIND: Record<Resource, { kind: string; apiVersion: string; namespaced: boo
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
   namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
   endpointslices: { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true },
+  configmaps: { kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
+  events: { kind: 'Event', apiVersion: 'v1', namespaced: true },
 };
 const MAX_HISTORY = 10_000;
 
@@ -52,6 +57,7 @@ export class FakeApiServer {
   private compactedRv = 0;              // watches from an rv below this get 410
   private readonly store: Record<Resource, Map<string, KubeObject>> = {
     services: new Map(), endpointslices: new Map(), namespaces: new Map(), pods: new Map(),
+    configmaps: new Map(), events: new Map(),
   };
   private history: HistoryEvent[] = [];
   private readonly watches = new Set<WatchConn>();
@@ -129,6 +135,11 @@ export class FakeApiServer {
   }
 
   count(resource: Resource): number { return this.store[resource].size; }
+
+  /** Every object of a resource (in one namespace if given), e.g. the events a test caused. */
+  objects(resource: Resource, namespace?: string): KubeObject[] {
+    return [...this.store[resource].values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace).map(clone);
+  }
 
   private record(ev: HistoryEvent): void {
     this.history.push(ev);
@@ -215,12 +226,14 @@ export class FakeApiServer {
     res.end(text);
   }
 
-  private route(p: string): { resource: Resource; ns: string | null } | 'version' | 'discovery' | null {
+  private route(p: string): { resource: Resource; ns: string | null; name?: string } | 'version' | 'discovery' | null {
     let m: RegExpExecArray | null;
     if (p === '/version') return 'version';
     if (p === '/api' || p === '/apis' || p === '/api/v1' || p === '/apis/discovery.k8s.io/v1') return 'discovery';
     if ((m = /^\/api\/v1\/(services|pods|namespaces)$/.exec(p))) return { resource: m[1] as Resource, ns: null };
-    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/(services|pods)$/.exec(p))) return { resource: m[2] as Resource, ns: m[1]! };
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/(services|pods|configmaps|events)$/.exec(p))) return { resource: m[2] as Resource, ns: m[1]! };
+    if ((m = /^\/api\/v1\/(configmaps|events)$/.exec(p))) return { resource: m[1] as Resource, ns: null };
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/(services|pods|configmaps|events)\/([^/]+)$/.exec(p))) return { resource: m[2] as Resource, ns: m[1]!, name: m[3]! };
     if (p === '/apis/discovery.k8s.io/v1/endpointslices') return { resource: 'endpointslices', ns: null };
     if ((m = /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/.exec(p))) return { resource: 'endpointslices', ns: m[1]! };
     return null;
@@ -240,6 +253,7 @@ export class FakeApiServer {
     const r = this.route(url.pathname);
     if (r === 'version') return this.send(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-fake' });
     if (r === 'discovery') return this.send(res, 200, this.discovery(url.pathname));
+    if (r && (r.name !== undefined || req.method === 'POST')) { this.write1(req, res, r, seen); return; }
     if (!r || req.method !== 'GET') {
       seen.status = 404;
       return this.send(res, 404, this.status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
@@ -254,6 +268,48 @@ export class FakeApiServer {
     }
     if (watch) return this.startWatch(req, res, r.resource, r.ns, labels, fields, query);
     this.list(res, r.resource, r.ns, labels, fields, query, seen);
+  }
+
+  /** GET/PUT/PATCH of one object (PUT and PATCH for configmaps only), POST of an event. */
+  private write1(req: http.IncomingMessage, res: http.ServerResponse, r: { resource: Resource; ns: string | null; name?: string }, seen: SeenRequest): void {
+    const fail = (code: number, reason: string, message: string) => { seen.status = code; this.send(res, code, this.status(code, reason, message)); };
+    const current = r.name !== undefined ? this.store[r.resource].get(`${r.ns}/${r.name}`) : undefined;
+    if (req.method === 'GET') {
+      if (!current) return fail(404, 'NotFound', `${r.resource} "${r.name}" not found`);
+      return this.send(res, 200, current);
+    }
+    const allowed = (r.resource === 'configmaps' && (req.method === 'PUT' || req.method === 'PATCH')) || (r.resource === 'events' && req.method === 'POST' && r.name === undefined);
+    if (!allowed) return fail(405, 'MethodNotAllowed', `${req.method} is not supported on ${r.resource} here`);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: KubeObject;
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject; } catch (e) {
+        return fail(400, 'BadRequest', `invalid JSON body: ${(e as Error).message}`);
+      }
+      if (req.method === 'POST') {
+        const kind = KIND[r.resource];
+        if (body.kind !== kind.kind || body.apiVersion !== kind.apiVersion) return fail(400, 'BadRequest', `expected kind ${kind.kind} apiVersion ${kind.apiVersion}`);
+        const name = body.metadata?.name ?? (body.metadata?.generateName ? `${String(body.metadata.generateName)}${Math.random().toString(36).slice(2, 7)}` : undefined);
+        if (!name) return fail(422, 'Invalid', 'metadata.name or metadata.generateName is required');
+        if (body.metadata.namespace && body.metadata.namespace !== r.ns) return fail(400, 'BadRequest', 'the namespace of the object does not match the namespace on the request');
+        if (this.store[r.resource].has(`${r.ns}/${name}`)) return fail(409, 'AlreadyExists', `${r.resource} "${name}" already exists`);
+        this.upsert(r.resource, { ...body, metadata: { ...body.metadata, name, namespace: r.ns! } });
+        seen.status = 201;
+        return this.send(res, 201, this.store[r.resource].get(`${r.ns}/${name}`));
+      }
+      if (!current) return fail(404, 'NotFound', `${r.resource} "${r.name}" not found`);
+      let next: KubeObject;
+      if (req.method === 'PUT') {
+        const want = body.metadata?.resourceVersion;
+        if (want && want !== current.metadata.resourceVersion) return fail(409, 'Conflict', `Operation cannot be fulfilled on ${r.resource} "${r.name}": the object has been modified; please apply your changes to the latest version and try again`);
+        next = { ...body, metadata: { ...body.metadata, name: r.name!, namespace: r.ns! } };
+      } else {
+        next = mergePatch(current, body) as KubeObject;
+      }
+      this.upsert(r.resource, next);
+      this.send(res, 200, this.store[r.resource].get(`${r.ns}/${r.name}`));
+    });
   }
 
   private matches(o: KubeObject, ns: string | null, labels: (l: Record<string, string>) => boolean, fields: (o: unknown) => boolean): boolean {
@@ -355,13 +411,28 @@ export class FakeApiServer {
     }
     const res = (name: string, kind: string, namespaced: boolean) => ({ name, singularName: '', namespaced, kind, verbs: ['get', 'list', 'watch'] });
     if (p === '/api/v1') {
-      return { kind: 'APIResourceList', groupVersion: 'v1', resources: [res('services', 'Service', true), res('pods', 'Pod', true), res('namespaces', 'Namespace', false)] };
+      return { kind: 'APIResourceList', groupVersion: 'v1', resources: [res('services', 'Service', true), res('pods', 'Pod', true), res('namespaces', 'Namespace', false), res('configmaps', 'ConfigMap', true), res('events', 'Event', true)] };
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'discovery.k8s.io/v1', resources: [res('endpointslices', 'EndpointSlice', true)] };
   }
 }
 
+/** RFC 7386 JSON merge patch: objects merge key by key, null deletes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 // ---- object builders for tests -----------------------------------------------------------------
+
+export function configMap(ns: string, name: string, data: Record<string, string>): KubeObject {
+  return { metadata: { name, namespace: ns }, data };
+}
 
 export interface ServicePortSpec { name?: string; port: number; protocol?: string }
 

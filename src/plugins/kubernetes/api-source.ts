@@ -97,7 +97,7 @@ export class ApiSource {
  * clients turn every nested field into a class instance, which at 100,000 endpoints costs
  * seconds and a large heap peak for objects we reduce to a few strings anyway.
  */
-function rawLister(kc: KubeConfig): (path: string) => ListFn {
+export function rawLister(kc: KubeConfig): (path: string) => ListFn {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubernetes: no current cluster in the client configuration');
   const http = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc } }).httpApi;

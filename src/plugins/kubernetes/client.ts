@@ -10,7 +10,7 @@ import type { KubernetesOptions } from './setup.ts';
 import { readUserBytesSync, readUserFileSync, UserFileError } from '../../corefile/files.ts';
 import { inlineKubeconfigFiles } from './kubeconfig-files.ts';
 
-export function buildKubeConfig(o: KubernetesOptions, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+export function buildKubeConfig(o: Pick<KubernetesOptions, 'kubeconfig' | 'endpoint' | 'endpointAuth' | 'tls' | 'at'>, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
   if (o.kubeconfig) {
     const { path, context, at } = o.kubeconfig;
