@@ -225,6 +225,16 @@ describe('drop-in for CoreDNS in kube-system', () => {
     expect(c.args.slice(0, 2)).toEqual(['-conf', '/etc/coredns/Corefile']);
   });
 
+  it('watches the same ConfigMap through the API (-configmap), with the Role that allows just that', () => {
+    const cm = find(readDocs(join(DEPLOY, 'kubernetes/components/corefile/configmap.yaml')), 'ConfigMap');
+    const i = c.args.indexOf('-configmap');
+    expect(c.args[i + 1]).toBe(`${cm.metadata.namespace}/${cm.metadata.name}`);
+    const role = find(k('role-corefile.yaml'), 'Role');
+    expect(role.metadata.namespace).toBe(cm.metadata.namespace);
+    expect(role.rules.find((r: any) => r.resources.includes('configmaps')).resourceNames).toEqual([cm.metadata.name]);
+    expect(find(kustomize(join(DEPLOY, 'kubernetes')), 'Role').metadata.name).toBe(role.metadata.name);
+  });
+
   it('probes and ports are the ones the Corefile serves (health :8080, ready :8181, prometheus :9153, dns 53)', () => {
     expect(corefile).toMatch(/^\.:53 \{/m);
     expect(corefile).toMatch(/^\s+health\b(?! \S*:)/m);   // health with its default :8080
