@@ -16,7 +16,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext, ServerConfiguration, createConfiguration, type KubeConfig } from '../plugins/kubernetes/client-lib.ts';
 import type { Logger } from '../plugin/contract.ts';
 import { buildKubeConfig } from '../plugins/kubernetes/client.ts';
 import { Reflector } from '../plugins/kubernetes/reflector.ts';

@@ -21,7 +21,7 @@ afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = 
 
 interface Setup { api: FakeApiServer; server: Server; watch: ConfigMapWatch; port: number; logs: string[]; conf: string; dir: string }
 
-async function setup(o: { fileCorefile: string; cm?: Record<string, string>; outage?: boolean; ref?: string; files?: Record<string, string> }): Promise<Setup> {
+async function setup(o: { fileCorefile: string; cm?: Record<string, string>; outage?: boolean; ref?: string; files?: Record<string, string>; workers?: number }): Promise<Setup> {
   const api = await FakeApiServer.start();
   cleanup.push(() => api.close());
   if (o.cm) api.upsert('configmaps', configMap('kube-system', 'coredns', o.cm));
@@ -40,7 +40,7 @@ async function setup(o: { fileCorefile: string; cm?: Record<string, string>; out
   const port = await freePort();
   let watch: ConfigMapWatch | undefined;
   const server = await startServer({
-    corefilePath: conf, dnsPort: port, workers: 1, quiet: true, sink,
+    corefilePath: conf, dnsPort: port, workers: o.workers ?? 1, quiet: true, sink,
     corefileSource: async () => watch?.text ?? o.fileCorefile,
   });
   cleanup.push(() => server.stop());
@@ -86,6 +86,15 @@ describe('-configmap', () => {
     }
     expect(cmRequests.some((r) => r.watch)).toBe(true);
     expect(s.logs.join('\n')).toMatch(/\[INFO\] plugin\/reload: applied the Corefile of configmap kube-system\/coredns \(resourceVersion \d+\)/);
+  });
+
+  it('applies edits with 2 answering threads (the watch in the control thread, reloads to every worker)', async () => {
+    const s = await setup({ fileCorefile: hostsCorefile('192.0.2.1'), cm: { Corefile: hostsCorefile('192.0.2.2') }, workers: 2 });
+    expect(await until(async () => (await answer(s.port)) === '192.0.2.2', 10_000)).toBe(true);
+    await patchCorefile(s.api, hostsCorefile('192.0.2.3'));
+    expect(await until(async () => (await answer(s.port)) === '192.0.2.3', 5_000)).toBe(true);
+    // Every thread answers the new Corefile: ask more times than there are sockets to land on.
+    for (let i = 0; i < 12; i++) expect(await answer(s.port)).toBe('192.0.2.3');
   });
 
   it('keeps the old config on a broken edit: FILE:LINE logged, coredns_reload_failed_total, Event ReloadFailed', async () => {
