@@ -66,6 +66,18 @@ async function patchCorefile(api: FakeApiServer, text: string, key = 'Corefile')
   expect(res.status).toBe(200);
 }
 
+/** Replace the ConfigMap as `kubectl replace` does: GET it, change data, PUT it back with its resourceVersion. */
+async function putCorefile(api: FakeApiServer, text: string): Promise<void> {
+  const url = `${api.url}/api/v1/namespaces/kube-system/configmaps/coredns`;
+  const cm = await (await fetch(url)).json() as KubeObject & { data: Record<string, string> };
+  cm.data.Corefile = text;
+  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cm) });
+  expect(res.status).toBe(200);
+  // A second PUT from the same (now stale) resourceVersion is refused, as the real API does.
+  const stale = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cm) });
+  expect(stale.status).toBe(409);
+}
+
 const failedTotal = async () => (await reloadMetrics().failed.get()).values[0]?.value ?? 0;
 const eventPosts = (api: FakeApiServer) => api.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/kube-system/events' && r.status === 201);
 
@@ -91,7 +103,7 @@ describe('-configmap', () => {
   it('applies edits with 2 answering threads (the watch in the control thread, reloads to every worker)', async () => {
     const s = await setup({ fileCorefile: hostsCorefile('192.0.2.1'), cm: { Corefile: hostsCorefile('192.0.2.2') }, workers: 2 });
     expect(await until(async () => (await answer(s.port)) === '192.0.2.2', 10_000)).toBe(true);
-    await patchCorefile(s.api, hostsCorefile('192.0.2.3'));
+    await putCorefile(s.api, hostsCorefile('192.0.2.3'));
     expect(await until(async () => (await answer(s.port)) === '192.0.2.3', 5_000)).toBe(true);
     // Every thread answers the new Corefile: ask more times than there are sockets to land on.
     for (let i = 0; i < 12; i++) expect(await answer(s.port)).toBe('192.0.2.3');
