@@ -135,6 +135,19 @@ describe('-configmap', () => {
     expect(await until(async () => (await answer(s.port)) === '192.0.2.4', 5_000)).toBe(true);
   });
 
+  it('with a reload plugin in the Corefile, its poll stays off: the broken edit is tried once, the mounted file never rolls back', async () => {
+    const reload = '    reload 2s 1s\n';
+    const s = await setup({ fileCorefile: hostsCorefile('192.0.2.1', reload), cm: { Corefile: hostsCorefile('192.0.2.2', reload) } });
+    expect(await until(async () => (await answer(s.port)) === '192.0.2.2', 5_000)).toBe(true);
+    const before = await failedTotal();
+    await patchCorefile(s.api, hostsCorefile('192.0.2.9', `${reload}    nosuchplugin\n`));
+    expect(await until(() => s.watch.stats.failed === 1, 5_000)).toBe(true);
+    await writeFile(s.conf, hostsCorefile('192.0.2.7', reload)); // the kubelet's copy, behind the API
+    await new Promise((r) => setTimeout(r, 3_500));               // longer than the poll's 2–3 s
+    expect(await failedTotal()).toBe(before + 1);
+    expect(await answer(s.port)).toBe('192.0.2.2');
+  });
+
   it('serves the -conf file while the API is unreachable, then picks up the ConfigMap', async () => {
     const s = await setup({ fileCorefile: hostsCorefile('192.0.2.1'), cm: { Corefile: hostsCorefile('192.0.2.2') }, outage: true });
     expect(await answer(s.port)).toBe('192.0.2.1');
