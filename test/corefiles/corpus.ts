@@ -26,6 +26,14 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'talos.Corefile', source: { repo: 'siderolabs/talos', path: 'internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/testdata/coredns-configmap-cluster-domain.yaml', commit: '6ea50fb35379bfab85f15b65531b288bc672bbc2' } },
   { file: 'kubespray.Corefile', source: { repo: 'kubernetes-sigs/kubespray', path: 'roles/kubernetes-apps/ansible/templates/coredns-config.yml.j2 + roles/kubernetes-apps/ansible/defaults/main.yml', commit: '0128a2cfa2ea4620c3584416398ed5b859911ebc + 04b42007d6017537637fcdb138a8ba24b3c4e318' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
+  { file: 'kubeadm.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cmd/kubeadm/app/phases/addons/dns/manifests.go', commit: '008b3652959ca58af8be3fb5b6ecfe9ae7638282' } },
+  { file: 'kubeadm-pre-1.32.Corefile', source: { repo: 'ikeeip/kubernetes', path: 'cmd/kubeadm/app/phases/addons/dns/manifests.go', commit: '165f94468515a9ae03e1e9685f547ffe8b44bd54' } },
+  { file: 'kube-up.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cluster/addons/dns/coredns/coredns.yaml.base', commit: '008b3652959ca58af8be3fb5b6ecfe9ae7638282' } },
+  { file: 'kops.Corefile', source: { repo: 'kubernetes/kops', path: 'upup/models/cloudup/resources/addons/coredns.addons.k8s.io/k8s-1.12.yaml.template', commit: '005ceef4f31fcea17b82569627ead502ee290c0e' } },
+  { file: 'kops-ipv6.Corefile', source: { repo: 'kubernetes/kops', path: 'upup/models/cloudup/resources/addons/coredns.addons.k8s.io/k8s-1.12.yaml.template', commit: '005ceef4f31fcea17b82569627ead502ee290c0e' } },
+  { file: 'rke2.Corefile', source: { repo: 'rancher/rke2 (issue #9866, RKE2 v1.34.3+rke2r1) + rancher/rke2-charts', path: 'packages/rke2-coredns/generated-changes/patch/templates/configmap.yaml.patch', commit: 'b6d03555637c466719d3eea9c801d855d99e6b88' } },
+  { file: 'aks.Corefile', source: { repo: 'VijayRod/demo', path: 'container-storage/logs/dns-k8s-coredns_cm.md', commit: '6ebf163bce6ba7e22f2e2599186d52add0f221a6' } },
+  { file: 'vcluster.Corefile', source: { repo: 'loft-sh/vcluster', path: 'chart/templates/_coredns.tpl', commit: '2c215dbf474e4a09ea02182166ad8d42a4d7016e' } },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
