@@ -20,7 +20,7 @@ import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
 import { Upstream } from '../support/upstream.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
-import { CORPUS, localize } from './corpus.ts';
+import { CORPUS, DEFAULT_PROBES, localize } from './corpus.ts';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const plugins = await loadPlugins();
@@ -40,6 +40,10 @@ beforeAll(async () => {
   up.add({ name: 'example.test.', type: 'A', ttl: 60, data: '192.0.2.80' });
   // NodeLocal DNSCache forwards cluster.local to kube-dns: here the upstream plays kube-dns.
   up.add({ name: 'kubernetes.default.svc.cluster.local.', type: 'A', ttl: 30, data: '10.96.0.1' });
+  // A Service with an external address, for k8s_external's zone.
+  const web = service('default', 'web', { clusterIP: '10.96.0.50', type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
+  (web.spec as Record<string, unknown>).externalIPs = ['192.0.2.50'];
+  api.upsert('services', web);
 });
 afterAll(async () => {
   await up?.close();
@@ -80,12 +84,12 @@ describe('Corefile corpus', { timeout: 60_000 }, () => {
       const local = localize(text, { dnsPort, upstream: up.address, kubeconfig, port: () => pool.shift()! });
       const srv = await startTestServer(local.text, { port: dnsPort });
       try {
-        const svc = await query(srv.port, 'kubernetes.default.svc.cluster.local.', 'A');
-        expect(svc.header.rcode).toBe(0);
-        expect(svc.answers.map((a) => a.address)).toEqual(['10.96.0.1']);
-        const out = await query(srv.port, 'example.test.', 'A');
-        expect(out.header.rcode).toBe(0);
-        expect(out.answers.map((a) => a.address)).toEqual(['192.0.2.80']);
+        for (const p of entry.probes ?? DEFAULT_PROBES) {
+          const r = await query(srv.port, p.name, p.type);
+          expect({ q: `${p.name} ${p.type}`, rcode: r.header.rcode }).toEqual({ q: `${p.name} ${p.type}`, rcode: p.rcode });
+          const got = r.answers.filter((a) => a.type !== 5).map((a) => a.address ?? a.domain);
+          if (p.answers) expect(got).toEqual(p.answers);
+        }
       } finally {
         await srv.stop();
       }

@@ -3,13 +3,29 @@
  * install renders them (README.md in this folder says where each came from and how its
  * placeholders were filled). `needs` lists the CoreDNS plugins a file uses that clusterdns did not
  * have when the file was added: while one is missing the file must fail with a FILE:LINE error
- * naming it; once every one exists the file must validate and serve like the others.
+ * naming it; once every one exists the file must validate and serve like the others. `probes` are
+ * the questions asked of the served copy (default: a Service name and an outside name); a file
+ * that serves other names, or refuses loopback clients by design, lists its own.
  */
+export interface Probe {
+  name: string;
+  type: string;
+  rcode: number;                // 0 NOERROR, 3 NXDOMAIN, 5 REFUSED
+  answers?: string[];           // A/AAAA addresses or PTR targets, in order (CNAMEs left out)
+}
+
 export interface CorpusEntry {
   file: string;                 // in test/corefiles/
   source: { repo: string; path: string; commit: string };
   needs?: string[];
+  probes?: Probe[];
 }
+
+/** Asked of every file that lists no probes of its own. */
+export const DEFAULT_PROBES: Probe[] = [
+  { name: 'kubernetes.default.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.1'] },
+  { name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] },
+];
 
 export const CORPUS: CorpusEntry[] = [
   { file: 'k3s.Corefile', source: { repo: 'k3s-io/k3s', path: 'manifests/coredns.yaml', commit: '66c487bd3cc993b7ae435490fc4f5bf87a442f1a' } },
@@ -34,6 +50,26 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'rke2.Corefile', source: { repo: 'rancher/rke2 (issue #9866, RKE2 v1.34.3+rke2r1) + rancher/rke2-charts', path: 'packages/rke2-coredns/generated-changes/patch/templates/configmap.yaml.patch', commit: 'b6d03555637c466719d3eea9c801d855d99e6b88' } },
   { file: 'aks.Corefile', source: { repo: 'VijayRod/demo', path: 'container-storage/logs/dns-k8s-coredns_cm.md', commit: '6ebf163bce6ba7e22f2e2599186d52add0f221a6' } },
   { file: 'vcluster.Corefile', source: { repo: 'loft-sh/vcluster', path: 'chart/templates/_coredns.tpl', commit: '2c215dbf474e4a09ea02182166ad8d42a4d7016e' } },
+  { file: 'coredns-issue-4927-k8s-external.Corefile', source: { repo: 'coredns/coredns', path: 'issue #4927 (k8s_external plugin doesn\'t work with AWS ELB/NLB with query=SRV)', commit: 'n/a (issue text)' },
+    probes: [...DEFAULT_PROBES, { name: 'web.default.my_cluster.', type: 'A', rcode: 0, answers: ['192.0.2.50'] }] },
+  { file: 'coredns-issue-4697-acl.Corefile', source: { repo: 'coredns/coredns', path: 'issue #4697 (ACLs seem to not take affect correctly (IPv6, kubernetes))', commit: 'n/a (issue text)' },
+    // Loopback IPv4 clients match neither allow rule, so the `acl .` block refuses them, as it did the poster's outside client.
+    probes: [
+      { name: 'example.test.', type: 'A', rcode: 5 },
+      { name: 'kubernetes.default.svc.p10.k8s.ooo.', type: 'A', rcode: 5 },
+    ] },
+  { file: 'coredns-issue-3837-dns64.Corefile', source: { repo: 'coredns/coredns', path: 'issue #3837 (DNS64: Does not return synthesized record from forwarder)', commit: 'n/a (issue text)' },
+    probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] }] },
+  { file: 'user-template-fzen.Corefile', source: { repo: 'Firzen475/Common', path: 'kubernetes/addons/coredns/troobleshooting.md', commit: '0981ca579499d68be6be170e074d2286d85e85e6' },
+    probes: [...DEFAULT_PROBES,
+      { name: 'www.fzen.pro.', type: 'A', rcode: 0, answers: ['192.168.2.2'] },
+      { name: 'kubernetes.default.svc.', type: 'A', rcode: 0, answers: ['10.96.0.1'] }] },
+  { file: 'coredns-readme-template-invalid.Corefile', source: { repo: 'coredns/coredns', path: 'plugin/template/README.md ("Resolve .invalid as NXDOMAIN")', commit: '09204b9f1b1813a5a5da9f7ff4f7e1f56ec4c6a2' },
+    probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] }, { name: 'foo.invalid.', type: 'A', rcode: 3 }] },
+  { file: 'coredns-readme-template-ptr.Corefile', source: { repo: 'coredns/coredns', path: 'plugin/template/README.md ("Resolve A/PTR for .example")', commit: '09204b9f1b1813a5a5da9f7ff4f7e1f56ec4c6a2' },
+    probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] },
+      { name: 'ip-10-1-2-3.example.', type: 'A', rcode: 0, answers: ['10.1.2.3'] },
+      { name: '3.2.1.10.in-addr.arpa.', type: 'PTR', rcode: 0, answers: ['ip-10-1-2-3.example'] }] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
