@@ -70,6 +70,9 @@ export const CORPUS: CorpusEntry[] = [
     probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] },
       { name: 'ip-10-1-2-3.example.', type: 'A', rcode: 0, answers: ['10.1.2.3'] },
       { name: '3.2.1.10.in-addr.arpa.', type: 'PTR', rcode: 0, answers: ['ip-10-1-2-3.example'] }] },
+  { file: 'debian-package.Corefile', source: { repo: 'coredns/deployment', path: 'debian/Corefile (installed as /etc/coredns/Corefile by debian/rules)', commit: '85c58e5d5d0ad40e0845eb0cd45da1965e7a7710' },
+    // whoami answers every name with an empty answer section (the client's address and port go in the additional section).
+    probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: [] }] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
