@@ -40,6 +40,8 @@ beforeAll(async () => {
   up.add({ name: 'example.test.', type: 'A', ttl: 60, data: '192.0.2.80' });
   // NodeLocal DNSCache forwards cluster.local to kube-dns: here the upstream plays kube-dns.
   up.add({ name: 'kubernetes.default.svc.cluster.local.', type: 'A', ttl: 30, data: '10.96.0.1' });
+  // kubernetes/dns#525's node-local cache rewrites git.my.domain to this name and forwards it to kube-dns (the upstream here).
+  up.add({ name: 'git.gogs.svc.k8s.cluster.', type: 'A', ttl: 30, data: '10.239.7.7' });
   // A Service with an external address, for k8s_external's zone.
   const web = service('default', 'web', { clusterIP: '10.96.0.50', type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
   (web.spec as Record<string, unknown>).externalIPs = ['192.0.2.50'];

@@ -73,6 +73,11 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'debian-package.Corefile', source: { repo: 'coredns/deployment', path: 'debian/Corefile (installed as /etc/coredns/Corefile by debian/rules)', commit: '85c58e5d5d0ad40e0845eb0cd45da1965e7a7710' },
     // whoami answers every name with an empty answer section (the client's address and port go in the additional section).
     probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: [] }] },
+  { file: 'k8s-dns-issue-525-nodelocal-rewrite.Corefile', source: { repo: 'kubernetes/dns', path: 'issue #525 (nodelocaldns rewrite throws NXDOMAIN), the maintainer\'s corrected Corefile', commit: 'n/a (issue text)' },
+    probes: [{ name: 'example.test.', type: 'A', rcode: 0, answers: ['192.0.2.80'] }, { name: 'git.my.domain.', type: 'A', rcode: 0, answers: ['10.239.7.7'] }] },
+  // etcd is a CoreDNS plugin clusterdns does not have: the file must fail with FILE:LINE naming it.
+  { file: 'coredns-issue-5265-etcd-rewrite.Corefile', source: { repo: 'coredns/coredns', path: 'issue #5265 (Intermittent resolution fail with ETCD as backend), the maintainer\'s suggested Corefile', commit: 'n/a (issue text)' },
+    needs: ['etcd'] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
