@@ -11,7 +11,7 @@ export interface Probe {
   name: string;
   type: string;
   rcode: number;                // 0 NOERROR, 3 NXDOMAIN, 5 REFUSED
-  answers?: string[];           // A/AAAA addresses or PTR targets, in order (CNAMEs left out)
+  answers?: string[];           // A/AAAA addresses, or PTR/NS targets, in order (CNAMEs left out)
 }
 
 export interface CorpusEntry {
@@ -42,7 +42,9 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'talos.Corefile', source: { repo: 'siderolabs/talos', path: 'internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/testdata/coredns-configmap-cluster-domain.yaml', commit: '6ea50fb35379bfab85f15b65531b288bc672bbc2' } },
   { file: 'kubespray.Corefile', source: { repo: 'kubernetes-sigs/kubespray', path: 'roles/kubernetes-apps/ansible/templates/coredns-config.yml.j2 + roles/kubernetes-apps/ansible/defaults/main.yml', commit: '0128a2cfa2ea4620c3584416398ed5b859911ebc + 04b42007d6017537637fcdb138a8ba24b3c4e318' } },
   { file: 'gardener.Corefile', source: { repo: 'gardener/gardener', path: 'pkg/component/networking/coredns/coredns.go', commit: 'cb6fe1d519920239ad04e4e835951be12281698c' }, needs: ['rewrite'] },
-  { file: 'kubeadm.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cmd/kubeadm/app/phases/addons/dns/manifests.go', commit: '008b3652959ca58af8be3fb5b6ecfe9ae7638282' } },
+  { file: 'kubeadm.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cmd/kubeadm/app/phases/addons/dns/manifests.go', commit: '008b3652959ca58af8be3fb5b6ecfe9ae7638282' },
+    // Also the zone's apex NS, which CoreDNS answers with ns.dns.<zone>.
+    probes: [...DEFAULT_PROBES, { name: 'cluster.local.', type: 'NS', rcode: 0, answers: ['ns.dns.cluster.local'] }] },
   { file: 'kubeadm-pre-1.32.Corefile', source: { repo: 'ikeeip/kubernetes', path: 'cmd/kubeadm/app/phases/addons/dns/manifests.go', commit: '165f94468515a9ae03e1e9685f547ffe8b44bd54' } },
   { file: 'kube-up.Corefile', source: { repo: 'kubernetes/kubernetes', path: 'cluster/addons/dns/coredns/coredns.yaml.base', commit: '008b3652959ca58af8be3fb5b6ecfe9ae7638282' } },
   { file: 'kops.Corefile', source: { repo: 'kubernetes/kops', path: 'upup/models/cloudup/resources/addons/coredns.addons.k8s.io/k8s-1.12.yaml.template', commit: '005ceef4f31fcea17b82569627ead502ee290c0e' } },
