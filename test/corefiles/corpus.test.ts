@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGeneration, ConfigErrors } from '../../src/server/generation.ts';
 import { LoopbackHub } from '../../src/server/channels.ts';
 import { loadPlugins } from '../../src/plugin/registry.ts';
-import { FakeApiServer, namespace, service } from '../support/fake-apiserver.ts';
+import { FakeApiServer, namespace, pod, service } from '../support/fake-apiserver.ts';
 import { startTestServer } from '../support/server.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
@@ -46,6 +46,10 @@ beforeAll(async () => {
   const web = service('default', 'web', { clusterIP: '10.96.0.50', type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
   (web.spec as Record<string, unknown>).externalIPs = ['192.0.2.50'];
   api.upsert('services', web);
+  // coredns/ci's autopath test: a client Pod in test-1 (the test's queries come from 127.0.0.1) and a Service there.
+  api.upsert('namespaces', namespace('test-1'));
+  api.upsert('pods', pod('test-1', 'client', '127.0.0.1'));
+  api.upsert('services', service('test-1', 'svc-1-a', { clusterIP: '10.96.0.100', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
 });
 afterAll(async () => {
   await up?.close();

@@ -80,6 +80,14 @@ export const CORPUS: CorpusEntry[] = [
   // etcd is a CoreDNS plugin clusterdns does not have: the file must fail with FILE:LINE naming it.
   { file: 'coredns-issue-5265-etcd-rewrite.Corefile', source: { repo: 'coredns/coredns', path: 'issue #5265 (Intermittent resolution fail with ETCD as backend), the maintainer\'s suggested Corefile', commit: 'n/a (issue text)' },
     needs: ['etcd'] },
+  { file: 'coredns-ci-autopath.Corefile', source: { repo: 'coredns/ci', path: 'test/kubernetes/autopath_test.go (TestKubernetesAutopath)', commit: '1ba2e1d3c45b2a35ef362d554c498dde3d434672' },
+    // CoreDNS's own autopath integration test, asked from a client whose address (127.0.0.1) is a Pod in test-1:
+    // svc-1-a.test-1 completed with the client's first search domain must come back as svc-1-a.test-1.svc.cluster.local.
+    // No upstream for outside names (forward is for `internal` only) and no zone file here (file warns and retries).
+    probes: [
+      { name: 'kubernetes.default.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.1'] },
+      { name: 'svc-1-a.test-1.test-1.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.100'] },
+    ] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
