@@ -88,6 +88,9 @@ export const CORPUS: CorpusEntry[] = [
       { name: 'kubernetes.default.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.1'] },
       { name: 'svc-1-a.test-1.test-1.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.100'] },
     ] },
+  // transfer (zone transfers) is a CoreDNS plugin clusterdns does not have: FILE:LINE naming it.
+  { file: 'coredns-ci-axfr.Corefile', source: { repo: 'coredns/ci', path: 'test/kubernetes/axfr_test.go (TestAXFR)', commit: '196708bc565202fade4b4afc3d850f09e23c4c1e' },
+    needs: ['transfer'] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
