@@ -98,6 +98,20 @@ export const CORPUS: CorpusEntry[] = [
       "the server block's '}' is missing. CoreDNS's Caddy parser still accepts it, because it only checks that the last " +
       "token is a '}' (here the one closing kubernetes' block); clusterdns's parser refuses an unterminated block on purpose " +
       '(src/corefile/parser.ts: "Stricter than Caddy")' } },
+  // CoreDNS's own pods tests (only namespace test-1 exposed; the fake API server has a Pod at 127.0.0.1 in test-1).
+  { file: 'coredns-ci-pods-insecure.Corefile', source: { repo: 'coredns/ci', path: 'test/kubernetes/pods_test.go (TestKubernetesPodsInsecure)', commit: '1ba2e1d3c45b2a35ef362d554c498dde3d434672' },
+    probes: [
+      { name: '10-20-0-101.test-1.pod.cluster.local.', type: 'A', rcode: 0, answers: ['10.20.0.101'] },
+      { name: '10-20-0-101.test-X.pod.cluster.local.', type: 'A', rcode: 3 },
+      { name: 'kubernetes.default.svc.cluster.local.', type: 'A', rcode: 3 },
+      { name: 'svc-1-a.test-1.svc.cluster.local.', type: 'A', rcode: 0, answers: ['10.96.0.100'] },
+    ] },
+  { file: 'coredns-ci-pods-verified.Corefile', source: { repo: 'coredns/ci', path: 'test/kubernetes/pods_test.go (TestKubernetesPodsVerified)', commit: '1ba2e1d3c45b2a35ef362d554c498dde3d434672' },
+    probes: [
+      { name: '10-20-0-101.test-1.pod.cluster.local.', type: 'A', rcode: 3 },
+      { name: '10-20-0-101.test-X.pod.cluster.local.', type: 'A', rcode: 3 },
+      { name: '127-0-0-1.test-1.pod.cluster.local.', type: 'A', rcode: 0, answers: ['127.0.0.1'] },
+    ] },
 ];
 
 export interface Localized { text: string; http: Map<string, number> }
