@@ -11,7 +11,7 @@ export interface Probe {
   name: string;
   type: string;
   rcode: number;                // 0 NOERROR, 3 NXDOMAIN, 5 REFUSED
-  answers?: string[];           // A/AAAA addresses, or PTR/NS targets, in order (CNAMEs left out)
+  answers?: string[];           // A/AAAA addresses, or PTR/NS/SRV targets, in order (CNAMEs left out)
 }
 
 export interface CorpusEntry {
@@ -55,7 +55,9 @@ export const CORPUS: CorpusEntry[] = [
   { file: 'aks.Corefile', source: { repo: 'VijayRod/demo', path: 'container-storage/logs/dns-k8s-coredns_cm.md', commit: '6ebf163bce6ba7e22f2e2599186d52add0f221a6' } },
   { file: 'vcluster.Corefile', source: { repo: 'loft-sh/vcluster', path: 'chart/templates/_coredns.tpl', commit: '2c215dbf474e4a09ea02182166ad8d42a4d7016e' } },
   { file: 'coredns-issue-4927-k8s-external.Corefile', source: { repo: 'coredns/coredns', path: 'issue #4927 (k8s_external plugin doesn\'t work with AWS ELB/NLB with query=SRV)', commit: 'n/a (issue text)' },
-    probes: [...DEFAULT_PROBES, { name: 'web.default.my_cluster.', type: 'A', rcode: 0, answers: ['192.0.2.50'] }] },
+    probes: [...DEFAULT_PROBES, { name: 'web.default.my_cluster.', type: 'A', rcode: 0, answers: ['192.0.2.50'] },
+      // The issue's own question, an SRV in the external zone (it got "lame referral" before CoreDNS fixed it).
+      { name: '_http._tcp.web.default.my_cluster.', type: 'SRV', rcode: 0, answers: ['web.default.my_cluster'] }] },
   { file: 'coredns-issue-4697-acl.Corefile', source: { repo: 'coredns/coredns', path: 'issue #4697 (ACLs seem to not take affect correctly (IPv6, kubernetes))', commit: 'n/a (issue text)' },
     // Loopback IPv4 clients match neither allow rule, so the `acl .` block refuses them, as it did the poster's outside client.
     probes: [
