@@ -22,9 +22,12 @@
  * few milliseconds skips its store: a cache may always forget). A reader that races a writer may see
  * a miss; the miss path looks again under the lock before it asks upstream.
  *
- * The seqlock relies on loads not passing the final Atomics.load of the counter, true on x86-64;
- * Atomics gives no such fence for plain loads on weaker memory models (arm64), where a torn copy is
- * still bounds-checked but could in theory be served.
+ * The seqlock needs the copy's plain loads to be done before the counter is read again. On x86-64
+ * (TSO: loads are not reordered with later loads) an Atomics.load of the counter is enough. On a
+ * weaker memory model (arm64) a plain load may pass an Atomics.load, and JS has no fence; there the
+ * second read of the counter is an Atomics.compareExchange that writes back the same value: a
+ * read-modify-write, which V8 emits with release ordering, so the copy is complete before it. (Only
+ * x86-64 was available to test this on; arm64 relies on that ordering of V8's atomics.)
  */
 
 import { Key } from './key.ts';
@@ -84,6 +87,11 @@ export interface Hit {
 export const Claim = { Owner: 0, Wait: 1, Present: 2, None: 3 } as const;
 export type Claim = typeof Claim[keyof typeof Claim];
 
+/** The slot's counter read again after a copy (see the module comment for why it differs by CPU). */
+const seqAfterCopy: (I: Int32Array, at: number, seq: number) => number = process.arch === 'x64'
+  ? (I, at) => Atomics.load(I, at)
+  : (I, at, seq) => Atomics.compareExchange(I, at, seq, seq);
+
 // Atomics.waitAsync (ES2024; the project's lib is ES2023).
 const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string };
@@ -142,7 +150,7 @@ export class CacheStore {
         if (state === 0) { if (Atomics.load(I, s + SEQ) === seq) return null; continue; }
         if (I[s + H1] !== k.h1 || I[s + H2] !== k.h2) { if (Atomics.load(I, s + SEQ) === seq) break; continue; }
         const r = this.copyOut(i, s, state - 1, k, extra);
-        if (Atomics.load(I, s + SEQ) !== seq) continue;
+        if (seqAfterCopy(I, s + SEQ, seq) !== seq) continue;
         if (r === 1) return HIT;
         if (r === 0) break;           // same hashes, other key: keep probing
       }
