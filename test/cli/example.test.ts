@@ -11,19 +11,16 @@ import { defaultWorkers } from '../../src/server/sizing.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { quickStartBlocks, quickStartCommands, runReadmeCommand } from './readme-commands.ts';
+import { until } from '../support/wait.ts';
 
 const PORT = 1053;
 let child: ChildProcess;
 let upstream: Upstream;
 let out = '';
 
-async function until(ok: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await ok().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready within ${ms} ms; output:\n${out}`);
+/** Wait for `ok` (a failed request counts as not yet), or fail with the server's output. */
+async function waitReady(ok: () => Promise<boolean>, ms: number): Promise<void> {
+  if (!(await until(() => ok().catch(() => false), ms, 100))) throw new Error(`not ready within ${ms} ms; output:\n${out}`);
 }
 
 beforeAll(async () => {
@@ -36,7 +33,7 @@ beforeAll(async () => {
   });
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  await until(async () => (await fetch('http://127.0.0.1:8181/ready')).status === 200, 20_000);
+  await waitReady(async () => (await fetch('http://127.0.0.1:8181/ready')).status === 200, 20_000);
 }, 30_000);
 
 afterAll(async () => {

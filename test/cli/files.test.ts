@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
-import { httpGet, until } from '../server/helpers.ts';
+import { httpGet } from '../server/helpers.ts';
+import { until } from '../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = resolve(ROOT, 'node_modules/.bin/node');

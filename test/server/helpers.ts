@@ -205,14 +205,3 @@ export async function scrape(port: number): Promise<Sample[]> {
 /** Open file descriptors of this process (Linux). */
 export function openFds(): number { return readdirSync('/proc/self/fd').length; }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Poll `fn` until it returns true or `timeoutMs` passes; returns the last result. */
-export async function until(fn: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() >= end) return false;
-    await sleep(stepMs);
-  }
-}

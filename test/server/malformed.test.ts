@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { buildQuery, exchange, query } from '../support/dns-client.ts';
 import { prng } from '../dns/helpers.ts';
 import dgram from 'node:dgram';
-import { header, opt, packet, question, sleep, udpCollect } from './helpers.ts';
+import { header, opt, packet, question, udpCollect } from './helpers.ts';
+import { sleep } from '../support/wait.ts';
 
 const FORMERR = 1, NOTIMP = 4;
 

@@ -8,9 +8,10 @@ import { query } from '../support/dns-client.ts';
 import { FakeApiServer, namespace, service } from '../support/fake-apiserver.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
 import { Upstream } from '../support/upstream.ts';
-import { openFds, until } from './helpers.ts';
+import { openFds } from './helpers.ts';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { until } from '../support/wait.ts';
 
 // A real garbage collection before each heap reading, so the comparison is of live objects, not
 // of garbage that happens to be uncollected (which made this check flaky inside the full suite).

@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { freePort } from '../support/ports.ts';
 import { query, TYPE } from '../support/dns-client.ts';
-import { httpGet, metric, openFds, scrape, sleep, until } from './helpers.ts';
+import { httpGet, metric, openFds, scrape } from './helpers.ts';
+import { sleep, until } from '../support/wait.ts';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

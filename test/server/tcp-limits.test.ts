@@ -15,7 +15,8 @@ import { makeLogger } from '../../src/server/log.ts';
 import { a, replyTo } from '../../src/dns/message.ts';
 import type { Plugin } from '../../src/plugin/contract.ts';
 import { buildQuery, decodeWithDns2 } from '../support/dns-client.ts';
-import { header, sleep, TcpSession } from './helpers.ts';
+import { header, TcpSession } from './helpers.ts';
+import { sleep, until } from '../support/wait.ts';
 
 const log = makeLogger({ write: () => {} });
 
@@ -34,15 +35,6 @@ function sixtyAddresses() {
   };
   const handler = new QueryHandler([{ zones: ['.'], server: 'dns://:0', plugins: [plugin], observers: [], chain: buildChain([plugin], false) }], log);
   return { handler, stats };
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(20);
-  }
-  return true;
 }
 
 /** A raw connection from `localAddress` that never reads. */

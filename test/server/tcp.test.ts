@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { buildQuery, decodeWithDns2, query, TYPE } from '../support/dns-client.ts';
 import { TCP_IDLE_TIMEOUT_MS, TCP_READ_TIMEOUT_MS } from '../../src/server/listeners.ts';
-import { header, sleep, TcpSession } from './helpers.ts';
+import { header, TcpSession } from './helpers.ts';
 import { listenTcp } from '../../src/server/listeners.ts';
 import { QueryHandler } from '../../src/server/handler.ts';
 import { buildChain } from '../../src/server/chain.ts';
 import { makeLogger } from '../../src/server/log.ts';
 import { replyTo } from '../../src/dns/message.ts';
 import type { Plugin } from '../../src/plugin/contract.ts';
+import { sleep } from '../support/wait.ts';
 
 describe('TCP', () => {
   let s: TestServer;

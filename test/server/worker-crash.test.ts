@@ -3,11 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { query } from '../support/dns-client.ts';
-import { until } from './helpers.ts';
+import { freePort } from '../support/ports.ts';
+import { until } from '../support/wait.ts';
+import { httpGet } from './helpers.ts';
 
 describe('worker threads', () => {
   it('replace a worker that died and keep answering', async () => {
-    const s = await startTestServer('example.org {\n  whoami\n}\n', { workers: 2 });
+    // /ready says 200 only once every worker listens (a dead one counts as not started until its
+    // replacement has bound its socket): the test polls it instead of sleeping.
+    const rport = await freePort();
+    const s = await startTestServer(`example.org {\n  whoami\n  ready 127.0.0.1:${rport}\n}\n`, { workers: 2 });
+    const allListening = () => until(async () => (await httpGet(`http://127.0.0.1:${rport}/ready`).catch(() => ({ status: 0 }))).status === 200, 5000);
     try {
       const ok = async () => (await query(s.port, 'example.org', 'A', { timeoutMs: 1000 })).header.rcode === 0;
       expect(await ok()).toBe(true);
@@ -17,7 +23,7 @@ describe('worker threads', () => {
       s.server.crashWorkerForTest!();
       expect(await restarted(1), s.logs.join('\n')).toBe(true);
       expect(s.logs.some((l) => l.startsWith('[ERROR] worker: Error: worker crash requested'))).toBe(true);
-      await new Promise((r) => setTimeout(r, 500)); // the replacement binds its socket
+      expect(await allListening(), s.logs.join('\n')).toBe(true); // the replacement binds its socket
       s.server.crashWorkerForTest!();
       expect(await restarted(2), s.logs.join('\n')).toBe(true);
       expect(await until(async () => (await Promise.all(Array.from({ length: 10 }, () => ok().catch(() => false)))).every(Boolean), 5000)).toBe(true);

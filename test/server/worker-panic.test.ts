@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { freePort } from '../support/ports.ts';
-import { metric, scrape, until } from './helpers.ts';
+import { metric, scrape } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 describe('a worker thread that dies', () => {
   it('is counted in coredns_panics_total and logged', async () => {

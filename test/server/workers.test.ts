@@ -8,7 +8,8 @@ import { startServer } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { freePort } from '../support/ports.ts';
 import { query, resolver, TYPE } from '../support/dns-client.ts';
-import { httpGet, metric, scrape, sleep } from './helpers.ts';
+import { httpGet, metric, scrape } from './helpers.ts';
+import { sleep } from '../support/wait.ts';
 
 describe('workers: 2', () => {
   let s: TestServer;

@@ -8,7 +8,8 @@ import { Rcode, Type } from '../../../src/dns/types.ts';
 import type { Message } from '../../../src/dns/types.ts';
 import type { BlockInfo, Next, Request } from '../../../src/plugin/contract.ts';
 import { registry } from '../../../src/metrics/registry.ts';
-import { directive, makeReq, memLogger, sleep, type ReqOptions } from '../forward/helpers.ts';
+import { directive, makeReq, memLogger, type ReqOptions } from '../forward/helpers.ts';
+import { sleep } from '../../support/wait.ts';
 
 let blockN = 0;
 function block(): BlockInfo {

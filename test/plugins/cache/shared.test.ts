@@ -8,7 +8,8 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import { freePort } from '../../support/ports.ts';
 import { query, type Dns2Packet } from '../../support/dns-client.ts';
 import { Upstream } from '../../support/upstream.ts';
-import { metric, scrape, sleep, until } from '../../server/helpers.ts';
+import { metric, scrape } from '../../server/helpers.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 interface JsonMetric { name: string; values: { value: number; labels: Record<string, string | number> }[] }
 

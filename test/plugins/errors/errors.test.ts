@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { until } from '../../server/helpers.ts';
 import { goDuration } from '../../../src/plugins/errors/index.ts';
+import { until } from '../../support/wait.ts';
 
 describe('errors', () => {
   let s: TestServer;

@@ -14,7 +14,8 @@ import { reportedErrors } from '../../../src/plugin/errors.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { startTestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { directive, makeReq, memLogger, until } from './helpers.ts';
+import { directive, makeReq, memLogger } from './helpers.ts';
+import { until } from '../../support/wait.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });

@@ -11,7 +11,8 @@ import type { AData, Message } from '../../../src/dns/types.ts';
 import type { Next } from '../../../src/plugin/contract.ts';
 import { reportedErrors } from '../../../src/plugin/errors.ts';
 import { manyA, Upstream } from '../../support/upstream.ts';
-import { directive, makeReq, memLogger, sleep, until } from './helpers.ts';
+import { directive, makeReq, memLogger } from './helpers.ts';
+import { sleep, until } from '../../support/wait.ts';
 
 const FAST: Timeouts = { overallMs: 1500, readMs: 400, hcTimeoutMs: 200 };
 const cleanup: (() => unknown)[] = [];

@@ -37,11 +37,3 @@ export function memLogger(): Logger & { lines: string[] } {
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Poll `cond` every 20 ms up to `ms`. */
-export async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (cond()) return true; await sleep(20); }
-  return cond();
-}

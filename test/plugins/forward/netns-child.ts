@@ -8,7 +8,8 @@ import { startServer } from '../../../src/server/index.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { freePort } from '../../support/ports.ts';
 import { query, resolver } from '../../support/dns-client.ts';
-import { metric, scrape, sleep } from '../../server/helpers.ts';
+import { metric, scrape } from '../../server/helpers.ts';
+import { sleep } from '../../support/wait.ts';
 
 const up = await Upstream.start();
 up.add({ name: 'a.example.', type: 'A', ttl: 60, data: '192.0.2.7' });

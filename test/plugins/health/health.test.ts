@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { freePort } from '../../support/ports.ts';
 import { query } from '../../support/dns-client.ts';
-import { httpGet, until } from '../../server/helpers.ts';
+import { httpGet } from '../../server/helpers.ts';
+import { until } from '../../support/wait.ts';
 
 describe('health', () => {
   let s: TestServer;

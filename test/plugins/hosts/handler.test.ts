@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rcode, Type, type Message, type ResourceRecord } from '../../../src/dns/types.ts';
 import type { Plugin } from '../../../src/plugin/contract.ts';
 import { definition } from '../../../src/plugins/hosts/index.ts';
-import { directive, recordingNext, request, setupContext } from './request.ts';
+import { directive, recordingNext, request } from './request.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 const hostsExample = `
 127.0.0.1 localhost localhost.domain

@@ -2,13 +2,14 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Type, type Message } from '../../../src/dns/types.ts';
 import { registry } from '../../../src/metrics/registry.ts';
 import type { Plugin } from '../../../src/plugin/contract.ts';
 import { definition } from '../../../src/plugins/hosts/index.ts';
-import { directive, recordingNext, request, setupContext } from './request.ts';
+import { directive, recordingNext, request } from './request.ts';
+import { setupContext } from '../../support/setup-context.ts';
+import { settles } from '../../support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hosts-reload-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,22 +21,31 @@ async function addresses(p: Plugin, name: string): Promise<string[]> {
   return res.answers.map((r) => (r.data as { address: string }).address);
 }
 
-/** Poll until `fn` gives `want`, at most `ms` milliseconds. */
-async function eventually<T>(fn: () => Promise<T>, want: T, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  let got = await fn();
-  while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < end) {
-    await sleep(20);
-    got = await fn();
-  }
-  return got;
-}
-
 async function start(file: string, reload = '50ms', ctx = setupContext()) {
   const p = await definition.setup(directive('hosts', [file], [['reload', reload]]), ctx);
   await p.start?.();
   open.push(p);
   return { p, ctx };
+}
+
+/**
+ * A witness: another hosts plugin with a `reload` interval, started after the one under test.
+ * Node fires timers of one duration in the order they were set, so each change the witness has
+ * picked up proves the plugin under test has had at least as many checks minus one. "Nothing
+ * happened" is then asserted after checks that could have made it happen, not after a sleep.
+ */
+async function witness(reload: string) {
+  const file = join(dir, `witness-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(file, '10.9.0.0 w.example.org\n');
+  const { p } = await start(file, reload);
+  let n = 0;
+  return async (checks: number) => {
+    for (let i = 0; i < checks; i++) {
+      const want = `10.9.0.${++n}`;
+      writeFileSync(file, `${want} w.example.org ${'x'.repeat(n)}.example.org\n`);
+      expect(await settles(() => addresses(p, 'w.example.org.'), [want])).toEqual([want]);
+    }
+  };
 }
 
 describe('hosts file reload', () => {
@@ -49,7 +59,7 @@ describe('hosts file reload', () => {
     writeFileSync(file, '10.0.0.2 a.example.org\n10.0.0.3 b.example.org c.example.org\n');
     const mtime = new Date(Date.now() + 5000);
     utimesSync(file, mtime, mtime);
-    expect(await eventually(() => addresses(p, 'a.example.org.'), ['10.0.0.2'])).toEqual(['10.0.0.2']);
+    expect(await settles(() => addresses(p, 'a.example.org.'), ['10.0.0.2'])).toEqual(['10.0.0.2']);
     expect(await addresses(p, 'c.example.org.')).toEqual(['10.0.0.3']);
     expect((await registry.getSingleMetric('coredns_hosts_entries')!.get()).values[0]!.value).toBe(6);
     const ts = (await registry.getSingleMetric('coredns_hosts_reload_timestamp_seconds')!.get()).values[0]!.value;
@@ -60,16 +70,17 @@ describe('hosts file reload', () => {
     const file = join(dir, 'removed');
     writeFileSync(file, '10.0.0.1 a.example.org\n');
     const { p, ctx } = await start(file, '20ms');
+    const checks = await witness('20ms');
     const lines = () => ctx.lines.filter((l) => !l.startsWith('[DEBUG]'));
     unlinkSync(file);
-    await eventually(async () => lines().length, 1);
-    await sleep(150); // several more checks
+    await settles(async () => lines().length, 1);
+    await checks(3); // several more checks of the missing file
     expect(lines()).toHaveLength(1);
     expect(lines()[0]).toMatch(/^\[WARNING\] Failed to read hosts file .*removed: .*ENOENT.*keeping the last 2 entries$/);
     expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
 
     writeFileSync(file, '10.0.0.9 a.example.org\n');
-    expect(await eventually(() => addresses(p, 'a.example.org.'), ['10.0.0.9'])).toEqual(['10.0.0.9']);
+    expect(await settles(() => addresses(p, 'a.example.org.'), ['10.0.0.9'])).toEqual(['10.0.0.9']);
     expect(lines().slice(1)).toEqual([`[INFO] Hosts file ${file} is readable again`]);
   });
 
@@ -80,7 +91,7 @@ describe('hosts file reload', () => {
     unlinkSync(file);
     mkdirSync(file);
     const warnings = () => ctx.lines.filter((l) => l.startsWith('[WARNING]'));
-    await eventually(async () => warnings().length, 1);
+    await settles(async () => warnings().length, 1);
     expect(warnings()[0]).toMatch(/is a directory/);
     expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
   });
@@ -89,19 +100,18 @@ describe('hosts file reload', () => {
     const file = join(dir, 'noreload');
     writeFileSync(file, '10.0.0.1 a.example.org\n');
     const { p } = await start(file, '0');
-    writeFileSync(file, '10.0.0.2 a.example.org\n');
-    const later = new Date(Date.now() + 5000);
-    utimesSync(file, later, later);
-    await sleep(200);
-    expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
-
     const file2 = join(dir, 'closed');
     writeFileSync(file2, '10.0.0.1 a.example.org\n');
     const { p: p2 } = await start(file2, '20ms');
+    const checks = await witness('20ms');
     await p2.close!();
+    writeFileSync(file, '10.0.0.2 a.example.org\n');
     writeFileSync(file2, '10.0.0.2 a.example.org\n');
+    const later = new Date(Date.now() + 5000);
+    utimesSync(file, later, later);
     utimesSync(file2, later, later);
-    await sleep(150);
+    await checks(3); // a 20ms reload started with p2 has re-read its file three times meanwhile
+    expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
     expect(await addresses(p2, 'a.example.org.')).toEqual(['10.0.0.1']);
   });
 

@@ -2,7 +2,7 @@
 import { encodeQuery, decode } from '../../../src/dns/codec.ts';
 import { Class, type Message } from '../../../src/dns/types.ts';
 import type { Directive } from '../../../src/corefile/types.ts';
-import type { Next, Request, SetupContext } from '../../../src/plugin/contract.ts';
+import type { Next, Request } from '../../../src/plugin/contract.ts';
 
 export function request(name: string, type: number, zone = '.'): Request {
   const wire = encodeQuery(name, type);
@@ -21,20 +21,6 @@ export function recordingNext(): Next & { calls: number } {
     return { ...req.msg, qr: true, rcode: 5, answers: [], authority: [], additional: [] };
   }, { calls: 0 });
   return fn;
-}
-
-/** A SetupContext for calling a plugin definition's setup directly; its log lines are collected. */
-export function setupContext(zones: string[] = ['.'], role: SetupContext['role'] = 'single'): SetupContext & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (m: string) => { lines.push(`[${level}] ${m}`); };
-  return {
-    block: { zones, port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role, shared: new Map(), lines,
-    log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
-    channel: () => ({ send() {}, onMessage() {} }),
-    onClose() {},
-    sharedMemory: (_key: string, bytes: number) => new SharedArrayBuffer(bytes),
-  };
 }
 
 /** A directive as the Corefile parser produces it. */

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { query, resolver } from '../../support/dns-client.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { Upstream } from '../../support/upstream.ts';
+import { eventually, settles, until } from '../../support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hosts-server-'));
 let upstream: Upstream;
@@ -35,16 +35,8 @@ async function start(corefile: string, workers = 1): Promise<TestServer> {
 
 const addrs = (p: Awaited<ReturnType<typeof query>>) => p.answers.map((r) => r.address as string);
 
-/** Poll a query until its addresses equal `want`, for at most `ms`. */
-async function eventually(port: number, name: string, want: string[], ms = 3000): Promise<string[]> {
-  const end = Date.now() + ms;
-  let got = addrs(await query(port, name, 'A'));
-  while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < end) {
-    await sleep(25);
-    got = addrs(await query(port, name, 'A'));
-  }
-  return got;
-}
+/** Poll a query until its addresses equal `want`, for at most `ms`; the last addresses either way. */
+const answersSettle = (port: number, name: string, want: string[], ms = 3000) => settles(async () => addrs(await query(port, name, 'A')), want, ms);
 
 describe('hosts over sockets', () => {
   it('hijacks names for everyone and lets the rest fall through to forward', async () => {
@@ -101,12 +93,12 @@ describe('hosts over sockets', () => {
     const later = new Date(Date.now() + 10_000);
     utimesSync(file, later, later);
     const t0 = Date.now();
-    expect(await eventually(s.port, 'app.example.org', ['10.0.0.2'])).toEqual(['10.0.0.2']);
+    expect(await answersSettle(s.port, 'app.example.org', ['10.0.0.2'])).toEqual(['10.0.0.2']);
     expect(Date.now() - t0).toBeLessThan(2000); // within a few intervals (bounded, not a benchmark)
     expect(addrs(await query(s.port, 'new.example.org', 'A'))).toEqual(['10.0.0.3']);
 
     unlinkSync(file);
-    for (let i = 0; i < 40 && !s.logs.some((l) => l.includes('Failed to read hosts file')); i++) await sleep(25);
+    await until(() => s.logs.some((l) => l.includes('Failed to read hosts file')));
     expect(s.logs.filter((l) => l.includes('Failed to read hosts file'))).toEqual([
       expect.stringMatching(/^\[WARNING\] plugin\/hosts: Failed to read hosts file .*edited: .*keeping the last 4 entries$/),
     ]);
@@ -126,11 +118,11 @@ describe('hosts over sockets', () => {
     writeFileSync(file, '10.0.0.6 w.example.org\n');
     const later = new Date(Date.now() + 10_000);
     utimesSync(file, later, later);
-    await eventually(s.port, 'w.example.org', ['10.0.0.6']);
-    // each worker checks the file on its own clock: give the others one more interval (and a margin)
-    await sleep(300);
-    // each query may land on either worker: all of them must have the new entry
-    for (let i = 0; i < 20; i++) expect(addrs(await query(s.port, 'w.example.org', 'A'))).toEqual(['10.0.0.6']);
+    // each worker checks the file on its own clock, and each query may land on either worker: poll
+    // until 20 queries in a row all have the new entry (one worker that never re-read fails it)
+    const twenty = async () => { const r: string[][] = []; for (let i = 0; i < 20; i++) r.push(addrs(await query(s.port, 'w.example.org', 'A'))); return r; };
+    const last = await eventually(twenty, (r) => r.every((a) => a.length === 1 && a[0] === '10.0.0.6'), 3000, 'every worker re-read').catch((e: Error) => e.message);
+    expect(last).toEqual(Array.from({ length: 20 }, () => ['10.0.0.6']));
   });
 
   it('loads a 100k-entry file and answers from its first, middle and last lines', async () => {

@@ -8,8 +8,8 @@ import { FakeApiServer, endpointSlice, namespace, service } from '../../support/
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually, sleep } from '../../support/k8s-wait.ts';
 import { registry } from '../../../src/metrics/registry.ts';
+import { eventually, sleep } from '../../support/wait.ts';
 
 let api: FakeApiServer;
 let srv: TestServer;

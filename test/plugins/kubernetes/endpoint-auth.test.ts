@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.ts';
 import { startTestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { redactUserinfo } from '../../../src/plugins/kubernetes/redact.ts';
 import { definition } from '../../../src/plugins/kubernetes/index.ts';
 import { directive } from '../forward/helpers.ts';
-import { setupContext } from '../hosts/request.ts';
+import { setupContext } from '../../support/setup-context.ts';
+import { eventually } from '../../support/wait.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });

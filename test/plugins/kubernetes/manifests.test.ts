@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { summary, tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.ts';
+import { eventually } from '../../support/wait.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 

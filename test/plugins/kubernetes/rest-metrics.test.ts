@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { freePort } from '../../support/ports.ts';
 import { hostOf } from '../../../src/plugins/kubernetes/rest-metrics.ts';
+import { eventually } from '../../support/wait.ts';
 
 let api: FakeApiServer;
 let srv: TestServer;

@@ -10,7 +10,7 @@ import { FakeApiServer, endpointSlice, namespace, pod, service } from '../../sup
 import { startTestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
+import { eventually } from '../../support/wait.ts';
 
 function directive(args: string[], opts: [string, ...string[]][] = []): Directive {
   return {

@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCidr } from '../../../src/corefile/cidr.ts';
 import { CorefileError } from '../../../src/corefile/types.ts';
@@ -14,7 +13,9 @@ import { definition } from '../../../src/plugins/loadbalance/index.ts';
 import { preferSubnets, roundRobin } from '../../../src/plugins/loadbalance/shuffle.ts';
 import { parseWeights } from '../../../src/plugins/loadbalance/weighted.ts';
 import { WRITER } from '../../../src/server/chain.ts';
-import { directive, request, setupContext } from '../hosts/request.ts';
+import { directive, request } from '../hosts/request.ts';
+import { setupContext } from '../../support/setup-context.ts';
+import { sleep } from '../../support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadbalance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

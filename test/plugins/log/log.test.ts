@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { buildQuery, exchange } from '../../support/dns-client.ts';
-import { until } from '../../server/helpers.ts';
+import { until } from '../../support/wait.ts';
 
 describe('log', () => {
   let s: TestServer;

@@ -16,6 +16,8 @@ import { Upstream } from '../../support/upstream.ts';
 import { directive } from '../forward/helpers.ts';
 import { definition } from '../../../src/plugins/loop/index.ts';
 import { probeName } from '../../../src/plugins/loop/loop.ts';
+import { setupContext } from '../../support/setup-context.ts';
+import { until } from '../../support/wait.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
@@ -103,8 +105,7 @@ describe('loop', () => {
     u.add({ name: 'www.example.', type: 'A', ttl: 60, data: '192.0.2.1' });
     const s = await startTestServer(`. {\n  loop\n  forward . ${u.address}\n}\n`);
     cleanup.push(() => s.stop());
-    const until = Date.now() + 3000;
-    while (u.queries.filter((q) => q.type === 13).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await until(() => u.queries.some((q) => q.type === 13));
     const probes = u.queries.filter((q) => q.type === 13);
     expect(probes).toHaveLength(1);
     expect(probes[0]!.name).toMatch(/^\d+\.\d+\.$/);
@@ -114,14 +115,7 @@ describe('loop', () => {
   test('setup: no arguments, once per block; the probe name is two random numbers under the zone', () => {
     expect(probeName('cluster.local.')).toMatch(/^\d+\.\d+\.cluster\.local\.$/);
     expect(probeName('.')).not.toBe(probeName('.'));
-    const ctx = {
-      block: { zones: ['.'], port: 53, transport: 'dns' as const, listenAddresses: [], server: 'dns://:53', observers: [] },
-      corefile: '/tmp/Corefile', role: 'single' as const, shared: new Map(),
-      log: { info() {}, warning() {}, error() {}, debug() {} },
-      channel: () => ({ send() {}, onMessage() {} }),
-      onClose() {},
-      sharedMemory: (_key: string, bytes: number) => new SharedArrayBuffer(bytes),
-    };
+    const ctx = setupContext(['.'], 'single', { corefile: '/tmp/Corefile' });
     expect(() => definition.setup(directive('loop foo'), ctx)).toThrow(/^\/tmp\/Corefile:2: loop: takes no arguments/);
     definition.setup(directive('loop'), ctx);
     expect(() => definition.setup(directive('loop'), ctx)).toThrow(/only be used once per Server Block/);

@@ -7,15 +7,12 @@ import { httpGet } from '../../server/helpers.ts';
 import { definition } from '../../../src/plugins/ready/index.ts';
 import { SHARED } from '../../../src/server/shared.ts';
 import type { Plugin, SetupContext } from '../../../src/plugin/contract.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 const lines: string[] = [];
 function ctx(shared: Map<string, unknown>): SetupContext {
-  const nop = () => {};
-  return {
-    block: { zones: ['.'], port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role: 'single', shared, log: { info: (m) => lines.push(m), warning: nop, error: nop, debug: nop },
-    channel: () => ({ send: nop, onMessage: nop }), onClose: nop, sharedMemory: (_k, n) => new SharedArrayBuffer(n),
-  };
+  const c = setupContext(['.'], 'single', { shared });
+  return { ...c, log: { ...c.log, info: (m) => lines.push(m) } };
 }
 
 describe('ready', () => {

@@ -4,9 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { until } from '../../server/helpers.ts';
 import { definition } from '../../../src/plugins/reload/index.ts';
-import type { SetupContext } from '../../../src/plugin/contract.ts';
+import { setupContext } from '../../support/setup-context.ts';
+import { until } from '../../support/wait.ts';
 
 describe('reload plugin', () => {
   let s: TestServer;
@@ -37,10 +37,7 @@ describe('reload plugin', () => {
 });
 
 describe('reload setup', () => {
-  const nop = () => {};
-  const ctx = { block: { zones: ['.'], port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role: 'single', shared: new Map(), log: { info: nop, warning: nop, error: nop, debug: nop },
-    channel: () => ({ send: nop, onMessage: nop }), onClose: nop, sharedMemory: (_k: string, n: number) => new SharedArrayBuffer(n) } as SetupContext;
+  const ctx = setupContext();
   const setup = (...args: string[]) => definition.setup({ name: 'reload', args, file: 'Cf', line: 2, block: null }, ctx);
 
   it.each([[[]], [['2s']], [['10s', '5s']], [['2s', '5s']], [['1m']], [['30s', '1s']]])('accepts reload %j', (args: string[]) => {

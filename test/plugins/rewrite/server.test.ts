@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { query, resolver } from '../../support/dns-client.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { Upstream } from '../../support/upstream.ts';
+import { eventually } from '../../support/wait.ts';
 
 let api: FakeApiServer;
 let upstream: Upstream;

@@ -7,7 +7,8 @@ import { parseCorefile } from '../../../src/corefile/index.ts';
 import { Class, Type, type Message, type MXData, type SOAData, type TXTData } from '../../../src/dns/types.ts';
 import type { Plugin, Request } from '../../../src/plugin/contract.ts';
 import { definition } from '../../../src/plugins/template/index.ts';
-import { recordingNext, setupContext } from '../hosts/request.ts';
+import { recordingNext } from '../hosts/request.ts';
+import { setupContext } from '../../support/setup-context.ts';
 import { request } from '../rewrite/helpers.ts';
 
 async function templates(body: string, zones = ['.']): Promise<Plugin> {
