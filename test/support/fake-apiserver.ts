@@ -64,6 +64,7 @@ export class FakeApiServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly pages = new Map<string, { items: KubeObject[]; rv: number }>();
   private outage: false | 'error' | 'refuse' = false;
+  private held: (() => void)[] | null = null;
   private server!: http.Server;
   port = 0;
 
@@ -193,6 +194,21 @@ export class FakeApiServer {
     }
   }
 
+  /**
+   * Hold every list request (not watches) until the returned release() is called: a slow first
+   * list, so a test can act while a client is still waiting for it. heldLists() counts them.
+   */
+  holdLists(): () => void {
+    const parked: (() => void)[] = [];
+    this.held = parked;
+    return () => {
+      if (this.held === parked) this.held = null;
+      for (const answer of parked.splice(0)) answer();
+    };
+  }
+
+  heldLists(): number { return this.held?.length ?? 0; }
+
   openWatches(resource?: Resource): number {
     let n = 0;
     for (const w of this.watches) if (!resource || w.resource === resource) n++;
@@ -267,6 +283,7 @@ export class FakeApiServer {
       return this.send(res, 400, this.status(400, 'BadRequest', (e as Error).message));
     }
     if (watch) return this.startWatch(req, res, r.resource, r.ns, labels, fields, query);
+    if (this.held) { this.held.push(() => { if (!res.destroyed) this.list(res, r.resource, r.ns, labels, fields, query, seen); }); return; }
     this.list(res, r.resource, r.ns, labels, fields, query, seen);
   }
 

@@ -9,7 +9,8 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
 import { registry } from '../../../src/metrics/registry.ts';
-import { eventually, sleep } from '../../support/wait.ts';
+import { eventually, holds, sleep, until } from '../../support/wait.ts';
+import { freePort } from '../../support/ports.ts';
 
 let api: FakeApiServer;
 let srv: TestServer;
@@ -169,17 +170,28 @@ describe('kubernetes: before the first sync', () => {
     const slow = await FakeApiServer.start();
     slow.upsert('namespaces', namespace('default'));
     slow.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1' }));
-    slow.setOutage('error');
+    const release = slow.holdLists();
     const kubeconfig = slow.writeKubeconfig(tempDir());
-    const started = startTestServer(`cluster.local {\n    kubernetes {\n        kubeconfig ${kubeconfig}\n        startup_timeout 3s\n    }\n}\n`);
-    await sleep(200);
-    slow.setOutage(false);
-    const s = await started;
+    const port = await freePort();
+    const started = startTestServer(`cluster.local {\n    kubernetes {\n        kubeconfig ${kubeconfig}\n        startup_timeout 5s\n    }\n}\n`, { port });
+    let s: TestServer | undefined;
     try {
-      expect((await query(s.port, 'kubernetes.default.svc.cluster.local.', 'A')).answers[0]?.address).toBe('10.96.0.1');
+      // The first list has reached the API and waits there: the server listens but has no data.
+      expect(await until(() => slow.heldLists() > 0, 5000)).toBe(true);
+      let answered = false;
+      const pending = query(port, 'kubernetes.default.svc.cluster.local.', 'A', { timeoutMs: 5000 }).finally(() => { answered = true; });
+      // While the list is held, the query is held too (not answered SERVFAIL or NXDOMAIN)...
+      expect(await holds(() => !answered, 300)).toBe(true);
+      release();
+      // ...and answered from the list once it arrives.
+      const p = await pending;
+      expect([p.header.rcode, p.answers[0]?.address]).toEqual([0, '10.96.0.1']);
+      s = await started;
     } finally {
-      await s.stop();
+      release();
+      await (s ?? await started.catch(() => undefined))?.stop();
       await slow.close();
     }
   });
+
 });
