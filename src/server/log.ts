@@ -5,9 +5,18 @@ export interface LogSink { write(line: string): void }
 
 export const stdoutSink: LogSink = { write: (line) => process.stdout.write(line + '\n') };
 
-let debugOn = false;
-/** The debug plugin turns [DEBUG] lines on. */
-export function setDebug(on: boolean): void { debugOn = on; }
+let debugHolders = 0;
+/**
+ * The debug plugin turns [DEBUG] lines on for as long as one of its instances lives: a count,
+ * not a flag, because a reload sets up the new generation before it closes the old one (with a
+ * flag, the old instance's close switched debug off under a new Corefile that still has it).
+ * Returns the release, idempotent.
+ */
+export function holdDebug(): () => void {
+  debugHolders++;
+  let held = true;
+  return () => { if (held) { held = false; debugHolders--; } };
+}
 
 export function makeLogger(sink: LogSink, plugin?: string): Logger {
   const p = plugin ? `plugin/${plugin}: ` : '';
@@ -15,7 +24,7 @@ export function makeLogger(sink: LogSink, plugin?: string): Logger {
     info: (m) => sink.write(`[INFO] ${p}${m}`),
     warning: (m) => sink.write(`[WARNING] ${p}${m}`),
     error: (m) => sink.write(`[ERROR] ${p}${m}`),
-    debug: (m) => { if (debugOn) sink.write(`[DEBUG] ${p}${m}`); },
+    debug: (m) => { if (debugHolders > 0) sink.write(`[DEBUG] ${p}${m}`); },
   };
 }
 

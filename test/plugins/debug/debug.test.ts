@@ -54,6 +54,14 @@ describe('debug', () => {
     expect(debugLines(loud).at(-1)).toBe('[DEBUG] plugin/hosts: Parsed hosts file into 4 entries');
   });
 
+  it('stays on through a reload to a Corefile that still has it', async () => {
+    const s = await start(true);
+    expect(await s.reload(`${corefile(true, hostsFile.get(s)!)}# reloaded\n`)).toBe(true);
+    const before = debugLines(s).length;
+    await reread(s, 1);   // after the old generation closed
+    expect(debugLines(s).slice(before)).toEqual(['[DEBUG] plugin/hosts: Parsed hosts file into 4 entries']);
+  });
+
   it('is off again once the Corefile served no longer has it', async () => {
     const s = await start(true);
     expect(await s.reload(corefile(false, hostsFile.get(s)!))).toBe(true);
