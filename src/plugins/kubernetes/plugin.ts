@@ -88,9 +88,15 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** CoreDNS holds server start until the API has synced, for at most the startup timeout. */
+  /**
+   * Once the server listens: start the source (the API watches), then hold server start until
+   * the API has synced, for at most the startup timeout, as CoreDNS does. Nothing to do on the
+   * data side (the control side's source feeds it) or under -validate (no source).
+   */
   async start(): Promise<void> {
-    if (this.isSynced || this.ctx.role === 'data') return;
+    if (this.closed || !this.source) return;
+    this.source.start();
+    if (this.isSynced) return;
     const log = this.ctx.log;
     const ticker = setInterval(() => log.info('waiting for Kubernetes API before starting server'), 500);
     try {

@@ -31,11 +31,13 @@ export interface SourceUser {
 export interface SharedSource {
   readonly index: ClusterIndex;
   readonly isSynced: boolean;
+  /** Start the source (the plugin's start(), once the server listens); a no-op once started. */
+  start(): void;
   /** This generation is done with it; the last one out stops the source. */
   release(user: SourceUser): Promise<void>;
 }
 
-interface Entry { index: ClusterIndex; feed: Feed; source: Source; users: Set<SourceUser> }
+interface Entry { index: ClusterIndex; feed: Feed; source: Source; users: Set<SourceUser>; started: boolean }
 
 const REGISTRY = 'kubernetes/shared-sources';
 
@@ -71,11 +73,10 @@ export function acquireSource(shared: Map<string, unknown>, key: string, o: Kube
     const index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: role !== 'control' });
     const out = role === 'control' ? (d: Delta) => { for (const u of users) u.delta?.(d); } : undefined;
     const feed = new Feed(index, requiredKinds(o), () => { for (const u of users) u.synced(); }, out);
-    entry = { index, feed, source: undefined as unknown as Source, users };
+    entry = { index, feed, source: undefined as unknown as Source, users, started: false };
     all.set(key, entry);
     try {
-      entry.source = make(feed);
-      entry.source.start();
+      entry.source = make(feed);   // built now, started by start(): setup opens nothing
     } catch (e) {
       all.delete(key);
       throw e;
@@ -88,6 +89,11 @@ export function acquireSource(shared: Map<string, unknown>, key: string, o: Kube
   return {
     index: e.index,
     get isSynced() { return e.feed.synced; },
+    start() {
+      if (e.started) return;
+      e.started = true;
+      e.source.start();
+    },
     async release(u) {
       if (!e.users.delete(u) || e.users.size > 0) return;
       if (all.get(key) === e) all.delete(key);
