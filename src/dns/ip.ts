@@ -135,9 +135,34 @@ export function formatIPv6(buf: Uint8Array, off: number): string {
 
 const v4tmp = new Uint8Array(4);
 const v6tmp = new Uint8Array(16);
-/** Canonical text of an IPv4 or IPv6 address, or undefined when it is neither. */
+
+/** An IP address: its family and canonical text. */
+export interface ParsedIP {
+  family: 4 | 6;
+  address: string;
+}
+
+/** True when the 16 bytes at buf[off] are an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+export function isV4Mapped(buf: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 10; i++) if (buf[off + i] !== 0) return false;
+  return buf[off + 10] === 0xff && buf[off + 11] === 0xff;
+}
+
+/**
+ * An IP literal with Go's net.ParseIP / IP.String semantics, as CoreDNS compares and prints
+ * addresses: IPv4 without leading zeros; IPv6 as RFC 5952 text; an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) IS that IPv4 address (family 4, dotted text), since Go's ParseIP gives equal
+ * IPs for both forms. No "%zone" (Go rejects it; the hosts plugin strips it before). Undefined for
+ * anything else.
+ */
+export function parseIP(ip: string): ParsedIP | undefined {
+  if (parseIPv4(ip, v4tmp, 0)) return { family: 4, address: formatIPv4(v4tmp, 0) };
+  if (!parseIPv6(ip, v6tmp, 0)) return undefined;
+  if (isV4Mapped(v6tmp, 0)) return { family: 4, address: formatIPv4(v6tmp, 12) };
+  return { family: 6, address: formatIPv6(v6tmp, 0) };
+}
+
+/** Canonical text of an IPv4 or IPv6 address (an IPv4-mapped one as IPv4), or undefined when it is neither. */
 export function canonicalIP(ip: string): string | undefined {
-  if (parseIPv4(ip, v4tmp, 0)) return formatIPv4(v4tmp, 0);
-  if (parseIPv6(ip, v6tmp, 0)) return formatIPv6(v6tmp, 0);
-  return undefined;
+  return parseIP(ip)?.address;
 }

@@ -4,7 +4,7 @@
  * writes them: `\.`, `\\`, `\"`, `\(` ... or `\DDD` (decimal). Comparisons are ASCII
  * case-insensitive, as DNS is (RFC 4343).
  */
-import { canonicalIP, formatIPv6, parseIPv4, parseIPv6 } from './ip.ts';
+import { canonicalIP, formatIPv4, formatIPv6, isV4Mapped, parseIPv4, parseIPv6 } from './ip.ts';
 
 /** ASCII lower-case; returns the same string when there is nothing to lower. */
 export function lowerName(n: string): string {
@@ -166,7 +166,8 @@ function hexNibble(s: string): number {
 
 /**
  * The address a reverse name stands for: "4.3.2.1.in-addr.arpa." → "1.2.3.4";
- * 32 nibbles under ip6.arpa. → compressed IPv6. Anything else (partial names) → undefined.
+ * 32 nibbles under ip6.arpa. → compressed IPv6 (an IPv4-mapped one → its IPv4, as CoreDNS).
+ * Anything else (partial names) → undefined.
  */
 export function ptrToIp(name: string): string | undefined {
   const ls = labels(lowerName(name));
@@ -187,7 +188,8 @@ export function ptrToIp(name: string): string | undefined {
       if (hi < 0 || lo < 0) return undefined;
       ptrV6[i] = (hi << 4) | lo;
     }
-    return formatIPv6(ptrV6, 0);
+    // As CoreDNS's ExtractAddressFromReverse (net.IP.String): an IPv4-mapped address is its IPv4.
+    return isV4Mapped(ptrV6, 0) ? formatIPv4(ptrV6, 12) : formatIPv6(ptrV6, 0);
   }
   return undefined;
 }

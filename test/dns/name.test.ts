@@ -73,6 +73,8 @@ describe('name helpers', () => {
     expect(ptrToIp(v6)).toBe('2001:db8::1');
     expect(ptrToIp(v6.toUpperCase())).toBe('2001:db8::1');
     expect(ptrToIp(v6.slice(2))).toBeUndefined();
+    // CoreDNS's ExtractAddressFromReverse prints net.IP: the ip6.arpa name of ::ffff:1.2.3.4 is 1.2.3.4
+    expect(ptrToIp(ipToPtr('::ffff:1.2.3.4'))).toBe('1.2.3.4');
     expect(ptrToIp('example.org.')).toBeUndefined();
   });
 
@@ -90,7 +92,12 @@ describe('name helpers', () => {
     expect(canonicalIP('2001:0DB8:0000:0000:0000:0000:0000:0001')).toBe('2001:db8::1');
     expect(canonicalIP('1:0:0:2:0:0:0:3')).toBe('1:0:0:2::3');
     expect(canonicalIP('1:0:2:3:4:5:6:7')).toBe('1:0:2:3:4:5:6:7');
-    expect(canonicalIP('::ffff:1.2.3.4')).toBe('::ffff:102:304');
+    // Go's net.ParseIP: an IPv4-mapped address is equal to (and prints as) the IPv4 address
+    expect(canonicalIP('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(canonicalIP('::FFFF:0102:0304')).toBe('1.2.3.4');
+    expect(canonicalIP('0:0:0:0:0:ffff:a60:1')).toBe('10.96.0.1');
+    expect(canonicalIP('::fffe:1.2.3.4')).toBe('::fffe:102:304');   // not mapped: stays IPv6
+    expect(canonicalIP('64:ff9b::1.2.3.4')).toBe('64:ff9b::102:304');
     expect(canonicalIP('1::')).toBe('1::');
     expect(canonicalIP('::')).toBe('::');
     for (const bad of ['1:2:3:4:5:6:7:8:9', '1::2::3', ':1::', '1:', '12345::', '1.2.3', '1.2.3.256', '01.2.3.4', 'g::1', '']) {

@@ -5,7 +5,7 @@
  */
 import { parseCidr, type Cidr } from '../../corefile/cidr.ts';
 import { Type, type AData, type ResourceRecord } from '../../dns/types.ts';
-import { parseIP } from '../hosts/ip.ts';
+import { parseIP } from '../../dns/ip.ts';
 
 /** Uniform random permutation in place (Fisher–Yates); two records swap with probability ½. */
 export function shuffleInPlace<T>(a: T[]): void {

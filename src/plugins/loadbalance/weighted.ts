@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type AData, type ResourceRecord } from '../../dns/types.ts';
 import type { Logger } from '../../plugin/contract.ts';
-import { canonicalIP } from '../hosts/ip.ts';
+import { canonicalIP } from '../../dns/ip.ts';
 import { groupRecords } from './shuffle.ts';
 import { readUserFile, readUserFileSync } from '../../corefile/files.ts';
 
