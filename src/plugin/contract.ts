@@ -89,6 +89,13 @@ export interface SetupContext {
   readonly shared: Map<string, unknown>;
   /** A named channel scoped to this plugin instance (same name on control and data side). */
   channel(name: string): Channel;
+  /**
+   * Report that this server cannot go on (e.g. loop saw its probe come back): the server logs
+   * `[FATAL] plugin/NAME: reason` and stops — by default the process exits with status 1, as
+   * CoreDNS's log.Fatal; an embedder (ServerOptions.onFatal) decides otherwise. Never call
+   * process.exit from a plugin.
+   */
+  fatal(reason: string): void;
   /** Register a function run when the whole server shuts down or reloads (besides Plugin.close). */
   onClose(fn: () => void | Promise<void>): void;
   /**

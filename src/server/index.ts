@@ -36,6 +36,8 @@ export interface ServerOptions {
    * -configmap's watch. The source applies its own changes, so the reload plugin's poll is off.
    */
   corefileSource?: () => Promise<string>;
+  /** Receives a plugin's `[FATAL] ...` line (SetupContext.fatal); default: log it and exit 1. */
+  onFatal?: (line: string) => void;
 }
 
 export interface Server {
@@ -69,7 +71,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const queued = new Map<'force' | 'plain', Promise<boolean>>();
   let singleServer: Server | undefined;
   let multiServer: Server | undefined;
-  const base = { file: o.corefilePath, dnsPort, sink, shared, env };
+  const base = { file: o.corefilePath, dnsPort, sink, shared, env, fatal: o.onFatal };
 
   if (workers === 1) {
     const plane = new DataPlane(false, log);

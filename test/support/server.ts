@@ -25,6 +25,8 @@ export interface TestServerOptions {
   workers?: number;
   port?: number;
   echoLogs?: boolean;
+  /** Receives a plugin's [FATAL] line instead of the process exiting. */
+  onFatal?: (line: string) => void;
 }
 
 export async function startTestServer(corefile: string, o: TestServerOptions = {}): Promise<TestServer> {
@@ -40,7 +42,7 @@ export async function startTestServer(corefile: string, o: TestServerOptions = {
   const logs: string[] = [];
   const server = await startServer({
     corefilePath, dnsPort: port, workers: o.workers ?? 1, quiet: true,
-    env: { ...process.env, ...o.env },
+    env: { ...process.env, ...o.env }, onFatal: o.onFatal,
     sink: { write: (line) => { logs.push(line); if (o.echoLogs) process.stdout.write(line + '\n'); } },
   });
   return {

@@ -10,6 +10,8 @@ import type { SetupContext } from '../../src/plugin/contract.ts';
 export interface TestSetupContext extends SetupContext {
   /** Log lines as `[LEVEL] message`, in order. */
   readonly lines: string[];
+  /** Reasons given to fatal(), in order (the process does not exit). */
+  readonly fatals: string[];
   /** Run (and forget) the functions registered with onClose, last registered first. */
   close(): Promise<void>;
 }
@@ -17,10 +19,12 @@ export interface TestSetupContext extends SetupContext {
 export function setupContext(zones: string[] = ['.'], role: SetupContext['role'] = 'single', over: Partial<SetupContext> = {}): TestSetupContext {
   const lines: string[] = [];
   const closers: Array<() => void | Promise<void>> = [];
+  const fatals: string[] = [];
   const log = (level: string) => (m: string) => { lines.push(`[${level}] ${m}`); };
   return {
     block: { zones, port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role, shared: new Map(), lines,
+    corefile: 'Corefile', role, shared: new Map(), lines, fatals,
+    fatal(reason) { fatals.push(reason); },
     log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
     channel: () => ({ send() {}, onMessage() {} }),
     onClose(fn) { closers.push(fn); },

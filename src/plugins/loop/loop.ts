@@ -9,9 +9,9 @@
  * Threads: the probe runs once, where role !== 'data'; workers answering queries report every
  * sighting of the probe name to that side over a channel, where they are counted.
  *
- * Exit: `ctx.shared.get('fatal')`, when set, is called with the whole log line
- * (`[FATAL] plugin/loop: Loop (...) detected ...`) instead of exiting (tests, embedders); otherwise
- * the line goes to the server's log sink (or stderr) and the process exits with status 1.
+ * Exit: a detected loop is reported with ctx.fatal(): the server logs
+ * `[FATAL] plugin/loop: Loop (...) detected ...` and, unless whoever started it routes fatal
+ * events elsewhere (ServerOptions.onFatal), the process exits with status 1, as CoreDNS's does.
  */
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -79,17 +79,8 @@ export class Loop implements Plugin {
     this.seen++;
     if (this.seen > 2) {
       this.detected = true;
-      this.fatal(`Loop (${remote} -> ${local}) detected for zone "${this.zone}", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${this.qname}"`);
+      this.ctx.fatal(`Loop (${remote} -> ${local}) detected for zone "${this.zone}", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${this.qname}"`);
     }
-  }
-
-  private fatal(msg: string): void {
-    const line = `[FATAL] plugin/loop: ${msg}`;
-    const hook = this.ctx.shared.get('fatal');
-    if (typeof hook === 'function') { (hook as (line: string) => void)(line); return; }
-    const sink = this.ctx.shared.get('server.sink') as { write(line: string): void } | undefined;
-    if (sink) sink.write(line); else process.stderr.write(line + '\n');
-    process.exit(1);
   }
 
   /** Send the probe to our own address; retry until answered or 30 s passed; then stop looking. */

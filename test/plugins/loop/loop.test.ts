@@ -52,6 +52,16 @@ describe('loop', () => {
     expect(r.ms).toBeLessThan(15_000);
   });
 
+  test('a detected loop is a fatal event the server routes (ServerOptions.onFatal): no process.exit in the plugin', async () => {
+    const port = await freePort();
+    const fatal: string[] = [];
+    const s = await startTestServer(`. {\n  loop\n  forward . 127.0.0.1:${port}\n}\n`, { port, onFatal: (line) => fatal.push(line) });
+    cleanup.push(() => s.stop());
+    expect(await until(() => fatal.length > 0, 15_000)).toBe(true);
+    expect(fatal).toEqual([expect.stringMatching(new RegExp(`^\\[FATAL\\] plugin/loop: Loop \\(127\\.0\\.0\\.1:\\d+ -> :${port}\\) detected for zone "\\."`))]);
+    expect(process.exitCode ?? 0).toBe(0);
+  }, 20_000);
+
   test('detected with several worker threads too', async () => {
     const port = await freePort();
     const r = await runCli(`. {\n  loop\n  forward . 127.0.0.1:${port}\n}\n`, port, 2, 20_000);
