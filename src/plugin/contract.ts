@@ -85,6 +85,8 @@ export interface SetupContext {
   /** 'single': everything in this thread; 'control': main thread of a multi-worker server; 'data': a worker. */
   readonly role: 'single' | 'control' | 'data';
   readonly log: Logger;           // logs as `[LEVEL] plugin/NAME: msg`
+  /** The environment the server was given (ServerOptions.env), not necessarily process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Per-process values shared by all blocks and plugins (one health listener, one metrics registry...). */
   readonly shared: Map<string, unknown>;
   /** A named channel scoped to this plugin instance (same name on control and data side). */

@@ -134,7 +134,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     for (const [di, [, d]] of ordered.entries()) {
       const def = defs.get(d.name)!;
       const ctx: SetupContext = {
-        block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared,
+        block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared, env: o.env ?? process.env,
         channel: (name) => o.hub.open(`${bi}/${di}/${d.name}/${name}`),
         onClose: (fn) => { closers.push(fn); },
         fatal: (reason) => (o.fatal ?? exitOnFatal(o.sink))(`[FATAL] plugin/${d.name}: ${reason}`),

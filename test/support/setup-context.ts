@@ -23,7 +23,7 @@ export function setupContext(zones: string[] = ['.'], role: SetupContext['role']
   const log = (level: string) => (m: string) => { lines.push(`[${level}] ${m}`); };
   return {
     block: { zones, port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role, shared: new Map(), lines, fatals,
+    corefile: 'Corefile', role, shared: new Map(), env: {}, lines, fatals,
     fatal(reason) { fatals.push(reason); },
     log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
     channel: () => ({ send() {}, onMessage() {} }),

@@ -17,13 +17,14 @@ const LAST_GOOD = 'forward.resolvconf.lastGood';
 const byBlock = new WeakMap<BlockInfo, Forward[]>();
 
 /**
- * Timeouts: CoreDNS's fixed values, unless overridden by the environment (for tests and for operators
+ * Timeouts: CoreDNS's fixed values, unless overridden by the server's environment (ctx.env: the one
+ * the server was given, which is process.env for the CLI) (for tests and for operators
  * who need faster failure): CLUSTERDNS_FORWARD_TIMEOUT_MS (whole query, 5000),
  * CLUSTERDNS_FORWARD_READ_TIMEOUT_MS (one exchange, 2000), CLUSTERDNS_FORWARD_HC_TIMEOUT_MS (health check, 1000).
  */
-function timeouts(): Timeouts {
+function timeouts(env: SetupContext['env']): Timeouts {
   const num = (k: string, d: number) => {
-    const v = Number(process.env[k]);
+    const v = Number(env[k]);
     return Number.isFinite(v) && v > 0 ? v : d;
   };
   return {
@@ -66,7 +67,7 @@ export const definition: PluginDefinition = {
     const report = serving && ctx.role !== 'data'
       ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
       : undefined;
-    const f = new Forward(cfg, ctx.log, timeouts(), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
+    const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
     if (serving && cfg.files.length > 0) handOff(f, ctx);
     const list = byBlock.get(ctx.block) ?? [];
     list.push(f);

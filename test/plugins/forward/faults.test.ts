@@ -2,7 +2,7 @@
 // reason to ask again in a tight loop; a TCP upstream that never answers one query does not hold
 // unrelated queries; every failure reaches the errors plugin in CoreDNS's wording, so
 // `consolidate ".* i/o timeout$"` matches.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { Forward, type Timeouts } from '../../../src/plugins/forward/forward.ts';
 import { parseForward } from '../../../src/plugins/forward/setup.ts';
 import { MAX_CONNS } from '../../../src/plugins/forward/stream.ts';
@@ -144,11 +144,9 @@ describe('forward failures reach the errors plugin as CoreDNS words them', () =>
     expect(reportedErrors(later).map((e) => e.message)).toEqual(['no healthy proxies']);
   });
 
-  // forward reads its timeouts from the process environment when it is set up (the server runs in this process).
+  // forward reads its timeouts from the environment the server was given (ServerOptions.env), not
+  // process.env: these tests hand them to the server only.
   const env = { CLUSTERDNS_FORWARD_TIMEOUT_MS: '900', CLUSTERDNS_FORWARD_READ_TIMEOUT_MS: '400', CLUSTERDNS_FORWARD_HC_TIMEOUT_MS: '200' };
-  const saved = { ...process.env };
-  beforeAll(() => { Object.assign(process.env, env); });
-  afterAll(() => { for (const k of Object.keys(env)) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; } });
 
   test('an upstream that never answers: `2 NAME. A: read udp SRC->DST: i/o timeout`', async () => {
     const u = await upstream();
