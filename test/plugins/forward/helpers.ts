@@ -37,3 +37,6 @@ export function memLogger(): Logger & { lines: string[] } {
   };
 }
 
+
+/** Moved to test/support/wait.ts; re-exported for tests written on branches before the move. */
+export { sleep, until } from '../../support/wait.ts';
