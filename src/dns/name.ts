@@ -81,17 +81,35 @@ export function countLabels(n: string): number {
  * "a.example.org." is under "example.org."; "aexample.org." is not; everything is under ".".
  */
 export function isSubdomain(child: string, parent: string): boolean {
-  const c = lowerName(fqdn(child));
-  const p = lowerName(fqdn(parent));
-  if (p === '.') return true;
-  if (c.length < p.length) return false;
-  if (c.length === p.length) return c === p;
-  if (!c.endsWith(p)) return false;
-  const b = c.length - p.length - 1; // must be an unescaped '.'
-  if (c.charCodeAt(b) !== 46) return false;
+  return inZone(lowerName(fqdn(child)), lowerName(fqdn(parent)));
+}
+
+/**
+ * True when `name` is `zone` or a name below it (the label boundary must be an unescaped dot).
+ * Both already lower-case and absolute, as Request.qname and parsed zones are: no copies made.
+ */
+export function inZone(name: string, zone: string): boolean {
+  if (zone === '.') return true;
+  const d = name.length - zone.length;
+  if (d < 0) return false;
+  if (d === 0) return name === zone;
+  if (name.charCodeAt(d - 1) !== 46 || !name.endsWith(zone)) return false;
   let bs = 0;
-  for (let i = b - 1; i >= 0 && c.charCodeAt(i) === 92; i--) bs++;
+  for (let i = d - 2; i >= 0 && name.charCodeAt(i) === 92; i--) bs++;
   return (bs & 1) === 0;
+}
+
+/** True when `name` is in one of `zones` (lower-case, absolute). */
+export function inZones(name: string, zones: readonly string[]): boolean {
+  for (const z of zones) if (inZone(name, z)) return true;
+  return false;
+}
+
+/** The longest of `zones` that `name` is in, or undefined: CoreDNS's plugin.Zones.Matches. Lower-case, absolute. */
+export function matchZone(zones: readonly string[], name: string): string | undefined {
+  let best: string | undefined;
+  for (const z of zones) if (inZone(name, z) && (best === undefined || z.length > best.length)) best = z;
+  return best;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countLabels, fqdn, ipToPtr, isFqdn, isSubdomain, isValidName, labels, lowerName, nameToLabels, ptrToIp,
+  countLabels, fqdn, inZone, inZones, ipToPtr, isFqdn, isSubdomain, matchZone, isValidName, labels, lowerName, nameToLabels, ptrToIp,
 } from '../../src/dns/name.ts';
 import { canonicalIP } from '../../src/dns/ip.ts';
 
@@ -28,6 +28,22 @@ describe('name helpers', () => {
     expect(countLabels('.')).toBe(0);
     expect(countLabels('svc.cluster.local.')).toBe(3);
     expect(countLabels('a\\.b.c.')).toBe(2);
+  });
+
+  it('inZone / inZones / matchZone: the one zone match every plugin uses (names already lower-case, absolute)', () => {
+    expect(inZone('a.example.org.', 'example.org.')).toBe(true);
+    expect(inZone('example.org.', 'example.org.')).toBe(true);
+    expect(inZone('badexample.org.', 'example.org.')).toBe(false);
+    expect(inZone('a\\.example.org.', 'example.org.')).toBe(false);   // "a.example" is one label there
+    expect(inZone('a\\\\.example.org.', 'example.org.')).toBe(true);  // an escaped backslash, then a real dot
+    expect(inZone('org.', 'example.org.')).toBe(false);
+    expect(inZone('anything.', '.')).toBe(true);
+    expect(inZones('x.cluster.local.', ['example.org.', 'cluster.local.'])).toBe(true);
+    expect(inZones('x.example.com.', ['example.org.', 'cluster.local.'])).toBe(false);
+    // the longest match wins, whatever the order (CoreDNS's plugin.Zones.Matches)
+    expect(matchZone(['.', 'svc.cluster.local.', 'cluster.local.'], 'a.b.svc.cluster.local.')).toBe('svc.cluster.local.');
+    expect(matchZone(['cluster.local.', 'in-addr.arpa.'], 'example.org.')).toBeUndefined();
+    expect(matchZone(['.', 'cluster.local.'], 'example.org.')).toBe('.');
   });
 
   it('isSubdomain is label-boundary aware and case-insensitive', () => {

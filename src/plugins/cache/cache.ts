@@ -7,7 +7,7 @@
  * asking again. Prefetch refreshes popular entries before they expire; serve_stale answers from
  * expired entries (TTL 0) while refreshing them; one thread refreshes a given entry at a time.
  */
-import { isSubdomain } from '../../dns/name.ts';
+import { inZones } from '../../dns/name.ts';
 import type { Message } from '../../dns/types.ts';
 import { Rcode } from '../../dns/types.ts';
 import type { BlockInfo, Logger, Next, Plugin, Request, Result } from '../../plugin/contract.ts';
@@ -63,8 +63,7 @@ export class Cache implements Plugin {
 
   private inZones(qname: string): boolean {
     if (this.everyZone) return true;
-    for (const z of this.cfg.zones) if (isSubdomain(qname, z)) return true;
-    return false;
+    return inZones(qname, this.cfg.zones);
   }
 
   serve(req: Request, next: Next): Result {
@@ -205,7 +204,7 @@ export class Cache implements Plugin {
     }
     const success = t === 'noerror' || t === 'delegation';
     const except = success ? c.pexcept : c.nexcept;
-    for (const z of except) if (isSubdomain(req.qname, z)) return res;
+    if (inZones(req.qname, except)) return res;
     const stored = encodeForCache(res, duration);
     this.store.put(k, success ? SUCCESS : DENIAL, stored.wire, stored.ttls, duration, this.now(), req.do, refreshing);
     // The asker gets what a hit would give it: the stored bytes, patched.

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { decode, encode, patchId } from '../../dns/codec.ts';
 import { replyTo } from '../../dns/message.ts';
-import { isSubdomain } from '../../dns/name.ts';
+import { inZone, inZones } from '../../dns/name.ts';
 import type { Message } from '../../dns/types.ts';
 import { Rcode, rcodeName } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, Request } from '../../plugin/contract.ts';
@@ -141,10 +141,8 @@ export class Forward implements Plugin {
   }
 
   private match(qname: string): boolean {
-    if (!isSubdomain(qname, this.cfg.from)) return false;
-    if (qname === this.cfg.from) return true;
-    for (const e of this.cfg.except) if (isSubdomain(qname, e)) return false;
-    return true;
+    if (!inZone(qname, this.cfg.from)) return false;
+    return qname === this.cfg.from || !inZones(qname, this.cfg.except);
   }
 
   serve(req: Request, next: Next): Message | Promise<Message> {

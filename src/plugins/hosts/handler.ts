@@ -11,7 +11,8 @@
 import { replyTo } from '../../dns/message.ts';
 import { Class, Rcode, Type, type ResourceRecord } from '../../dns/types.ts';
 import type { Next, Plugin, Request, Result } from '../../plugin/contract.ts';
-import { type HostsIndex, inZones } from './hostsfile.ts';
+import { inZones } from '../../dns/name.ts';
+import type { HostsIndex } from './hostsfile.ts';
 import { reverseToIP } from './ip.ts';
 import type { HostsConfig } from './setup.ts';
 import type { HostsFileWatcher } from './watch.ts';

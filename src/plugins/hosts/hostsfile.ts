@@ -8,6 +8,7 @@
  * that name has no entry of its own, and it never produces PTR records.
  */
 import { parseIP } from './ip.ts';
+import { inZones } from '../../dns/name.ts';
 
 export interface HostsMap {
   readonly name4: Map<string, string[]>;   // owner name → IPv4 addresses, in file order
@@ -23,18 +24,6 @@ export interface ParseOptions {
 
 export function emptyHostsMap(): HostsMap {
   return { name4: new Map(), name6: new Map(), addr: new Map(), wildcards: 0 };
-}
-
-/** True when `name` is `zone` or below it (both lower-case, absolute). */
-export function inZone(name: string, zone: string): boolean {
-  if (zone === '.') return true;
-  if (name.length === zone.length) return name === zone;
-  return name.length > zone.length && name.endsWith(zone) && name.charCodeAt(name.length - zone.length - 1) === 46;
-}
-
-export function inZones(name: string, zones: readonly string[]): boolean {
-  for (const z of zones) if (inZone(name, z)) return true;
-  return false;
 }
 
 function push(m: Map<string, string[]>, key: string, value: string): void {

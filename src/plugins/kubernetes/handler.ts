@@ -16,17 +16,6 @@ import {
   type Answer, type Item, type Outside,
 } from './answers.ts';
 
-/** The longest of `zones` that `qname` is in, or undefined. Both lower-case absolute. */
-export function matchZone(zones: readonly string[], qname: string): string | undefined {
-  let best: string | undefined;
-  for (const z of zones) {
-    if (z === '.' || qname === z || (qname.endsWith(z) && qname.charCodeAt(qname.length - z.length - 1) === 46)) {
-      if (best === undefined || z.length > best.length) best = z;
-    }
-  }
-  return best;
-}
-
 export interface HandlerState { synced(): boolean }
 
 export class KubernetesHandler {

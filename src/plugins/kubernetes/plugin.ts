@@ -11,7 +11,8 @@
 import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/contract.ts';
 import { ClusterIndex } from './cluster-index.ts';
 import { Backend } from './backend.ts';
-import { KubernetesHandler, matchZone } from './handler.ts';
+import { matchZone } from '../../dns/name.ts';
+import { KubernetesHandler } from './handler.ts';
 import { Publisher, Subscriber } from './sync.ts';
 import { localIPs } from './local.ts';
 import type { KubernetesOptions } from './setup.ts';

@@ -13,7 +13,7 @@
 import { decode, encode } from '../../dns/codec.ts';
 import { classString, typeString } from '../../dns/mnemonics.ts';
 import { replyTo } from '../../dns/message.ts';
-import { isSubdomain, lowerName } from '../../dns/name.ts';
+import { lowerName, matchZone } from '../../dns/name.ts';
 import { Rcode, Type, type Message, type NameData, type ResourceRecord } from '../../dns/types.ts';
 import type { BlockInfo, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { reportError } from '../../plugin/errors.ts';
@@ -26,13 +26,6 @@ import { parseTemplateDirective, type Template } from './setup.ts';
 const ANY = 255;
 const EDE = 15;
 const MAX_FOLLOW = 8; // CNAME targets followed through templates, at most (a CNAME to itself must end)
-
-/** The longest of `zones` that `name` is in, or undefined (plugin.Zones.Matches). */
-function matchZone(zones: readonly string[], name: string): string | undefined {
-  let best: string | undefined;
-  for (const z of zones) if (isSubdomain(name, z) && (!best || z.length > best.length)) best = z;
-  return best;
-}
 
 type Match = { data: ReturnType<typeof templateData>; zone: string; cls: string; type: string } | 'next' | 'servfail';
 
