@@ -11,7 +11,7 @@ import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, parseDuration, unknownOption } from '../../plugin/args.ts';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { claimRoute, sideAddress, splitHostPort } from '../../plugin/side-http.ts';
 import { counter, histogram, SLIM_TIME_BUCKETS } from '../../metrics/registry.ts';
 import { SHARED } from '../../server/shared.ts';
 import { degradations } from '../../plugin/degraded.ts';
@@ -20,9 +20,7 @@ export const definition: PluginDefinition = {
   name: 'health',
   setup(d, ctx) {
     maxArgs(d, 1, 'health [ADDRESS] { lameduck DURATION }');
-    let addr = d.args[0] ?? ':8080';
-    if (!addr.includes(':')) addr = `${addr}:8080`;
-    try { splitHostPort(addr); } catch (e) { throw CorefileError.at(d, `health: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :8080`); }
+    const addr = sideAddress(d, ':8080');
     let lameduckMs = 0;
     for (const opt of d.block ?? []) {
       if (opt.name !== 'lameduck') unknownOption(d, opt, ['lameduck']);

@@ -10,7 +10,7 @@ import { registry } from '../../metrics/registry.ts';
 import { collectProcessMetrics } from '../../metrics/process.ts';
 import { report } from '../../metrics/dns.ts';
 import { rcodeName } from '../../dns/types.ts';
-import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 import { SHARED } from '../../server/shared.ts';
 import { performance } from 'node:perf_hooks';
 
@@ -23,9 +23,7 @@ export const definition: PluginDefinition = {
       if (opt.name === 'runtime_metrics') continue;
       throw CorefileError.at(opt, `prometheus: option '${opt.name}' is not supported — clusterdns serves /metrics over plain HTTP`);
     }
-    let addr = d.args[0] ?? 'localhost:9153';
-    if (!addr.includes(':')) addr = `${addr}:9153`;
-    try { splitHostPort(addr); } catch (e) { throw CorefileError.at(d, `prometheus: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :9153`); }
+    const addr = sideAddress(d, 'localhost:9153');
     if (ctx.role !== 'control') {
       const info = ctx.block;
       info.observers.push((req, res, size, writer, start) => {

@@ -4,9 +4,8 @@
  * that are not (CoreDNS's plugin/ready).
  */
 import type { Plugin, PluginDefinition } from '../../plugin/contract.ts';
-import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, noBlock } from '../../plugin/args.ts';
-import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 import { SHARED } from '../../server/shared.ts';
 
 
@@ -15,9 +14,7 @@ export const definition: PluginDefinition = {
   setup(d, ctx) {
     maxArgs(d, 1, 'ready [ADDRESS]');
     noBlock(d, 'ready [ADDRESS]');
-    let addr = d.args[0] ?? ':8181';
-    if (!addr.includes(':')) addr = `${addr}:8181`;
-    try { splitHostPort(addr); } catch (e) { throw CorefileError.at(d, `ready: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :8181`); }
+    const addr = sideAddress(d, ':8181');
     let release: (() => Promise<void>) | undefined;
     return {
       name: 'ready',

@@ -1,9 +1,13 @@
 /**
- * Side HTTP listeners (health :8080, ready :8181, metrics :9153), shared per address by every
- * server block and kept open across reloads: a new generation of plugins claims its route before
- * the old one lets go, so /health never blinks during a reload.
+ * Side HTTP listeners for plugins (health :8080, ready :8181, metrics :9153): one listener per
+ * address, shared by every server block and plugin that names it, and kept open across reloads:
+ * a new generation of plugins claims its route before the old one lets go, so /health never
+ * blinks during a reload. Plugins parse their ADDRESS argument with sideAddress() and claim
+ * their path with claimRoute(); they never open an HTTP server of their own.
  */
 import http from 'node:http';
+import type { Directive } from '../corefile/types.ts';
+import { CorefileError } from '../corefile/types.ts';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -23,6 +27,22 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   const port = Number(m[3]);
   if (!(port >= 0 && port <= 65535)) throw new Error(`port ${m[3]} out of range`);
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/**
+ * The listener address of a plugin's optional ADDRESS argument (d.args[0]), as CoreDNS reads it:
+ * `defaultAddr` when absent, HOST alone gets the default port. A malformed one is a FILE:LINE error.
+ */
+export function sideAddress(d: Directive, defaultAddr: string): string {
+  const defaultPort = defaultAddr.slice(defaultAddr.lastIndexOf(':') + 1);
+  let addr = d.args[0] ?? defaultAddr;
+  if (!addr.includes(':')) addr = `${addr}:${defaultPort}`;
+  try {
+    splitHostPort(addr);
+  } catch (e) {
+    throw CorefileError.at(d, `${d.name}: invalid address "${addr}": ${(e as Error).message} — use HOST:PORT, e.g. :${defaultPort}`);
+  }
+  return addr;
 }
 
 /**
