@@ -29,6 +29,13 @@ export interface Request {
   readonly meta: Map<string, unknown>;
 }
 
+/**
+ * Request.meta key under which the chain records which plugin wrote a response: `[response, name]`.
+ * A plugin that replaces the response it got from `next` (loadbalance, rewrite) moves the entry to
+ * its new Message, so metrics and logs still name the plugin that answered.
+ */
+export const WRITER = 'writer';
+
 export type Result = Message | Promise<Message>;
 export type Next = (req: Request) => Result;
 

@@ -20,3 +20,15 @@ export function parseDuration(s: string): number | undefined {
   }
   return sign * total;
 }
+
+/** A duration as Go's time.Duration.String() writes it ("500ms", "30s", "5m0s", "1h0m0s"), as CoreDNS logs it. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = `${(ms % 60_000) / 1000}s`;
+  if (h > 0) return `${h}h${m}m${sec}`;
+  if (m > 0) return `${m}m${sec}`;
+  return sec;
+}

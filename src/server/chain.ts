@@ -7,10 +7,11 @@ import type { Message } from '../dns/types.ts';
 import { Rcode } from '../dns/types.ts';
 import { replyTo } from '../dns/message.ts';
 import type { Next, Plugin, Request, Result } from '../plugin/contract.ts';
+import { WRITER } from '../plugin/contract.ts';
 import { reportError } from '../plugin/errors.ts';
 
-/** Key in Request.meta naming the plugin that produced the response (for the `plugin` metric label). */
-export const WRITER = 'writer';
+/** Key in Request.meta naming the plugin that produced the response (for the `plugin` metric label); defined in the SDK. */
+export { WRITER };
 
 const endOfChain: Next = (req) => replyTo(req.msg, Rcode.SERVFAIL);
 

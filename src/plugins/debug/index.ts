@@ -1,7 +1,7 @@
 /** debug: turns on [DEBUG] log lines (CoreDNS's plugin/debug; panics are always recovered here). */
 import type { PluginDefinition } from '../../plugin/contract.ts';
 import { maxArgs, noBlock } from '../../plugin/args.ts';
-import { holdDebug } from '../../server/log.ts';
+import { holdDebug } from '../../plugin/log.ts';
 
 export const definition: PluginDefinition = {
   name: 'debug',

@@ -10,7 +10,7 @@ import { typeName } from '../../dns/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, parseDuration, unknownOption } from '../../plugin/args.ts';
 import { reportedErrors } from '../../plugin/errors.ts';
-import { goDuration } from '../../server/log.ts';
+import { formatDuration as goDuration } from '../../plugin/duration.ts';
 
 export { goDuration };
 

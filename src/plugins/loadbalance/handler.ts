@@ -12,7 +12,7 @@
 import { decode } from '../../dns/codec.ts';
 import { Type, type Message, type ResourceRecord } from '../../dns/types.ts';
 import type { Next, Plugin, Request, Result } from '../../plugin/contract.ts';
-import { WRITER } from '../../server/chain.ts';
+import { WRITER } from '../../plugin/contract.ts';
 
 export type Reorder = (records: readonly ResourceRecord[]) => ResourceRecord[];
 

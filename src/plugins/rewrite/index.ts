@@ -20,7 +20,7 @@ import { isValidName, lowerName } from '../../dns/name.ts';
 import { Rcode, type Message } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { reportError } from '../../plugin/errors.ts';
-import { WRITER } from '../../server/chain.ts';
+import { WRITER } from '../../plugin/contract.ts';
 import { revert, type Ask, type ResponseRule } from './response.ts';
 import { parseRule, RuleError, type QueryState, type Rule } from './rules.ts';
 

@@ -12,7 +12,7 @@ import type { Plugin, Request } from '../../../src/plugin/contract.ts';
 import { definition } from '../../../src/plugins/loadbalance/index.ts';
 import { preferSubnets, roundRobin } from '../../../src/plugins/loadbalance/shuffle.ts';
 import { parseWeights } from '../../../src/plugins/loadbalance/weighted.ts';
-import { WRITER } from '../../../src/server/chain.ts';
+import { WRITER } from '../../../src/plugin/contract.ts';
 import { directive, request } from '../hosts/request.ts';
 import { setupContext } from '../../support/setup-context.ts';
 import { sleep } from '../../support/wait.ts';
