@@ -8,6 +8,7 @@
  */
 import type { Directive } from '../corefile/types.ts';
 import type { Message, Question } from '../dns/types.ts';
+import type { LogSink } from './log.ts';
 
 export interface Request {
   readonly msg: Message;          // the query as decoded (name case as asked)
@@ -86,6 +87,29 @@ export interface Channel {
   onMessage(fn: (msg: unknown, reply: (msg: unknown) => void) => void): void;
 }
 
+/**
+ * What a plugin may ask of the server it runs in, typed (instead of string keys in ctx.shared).
+ * Read lazily: some answers change while the server runs (reload is only possible once it serves).
+ */
+export interface ServerServices {
+  /** Where query log lines go (the log plugin). */
+  readonly logSink: LogSink;
+  /** The Corefile as it is on disk now (reload); undefined when this server cannot re-read it. */
+  readCorefile(): Promise<string> | undefined;
+  /** Reload now if the Corefile changed (reload); undefined until the server serves: try later. */
+  reload(): Promise<boolean> | undefined;
+  /** A scrape of every thread's metrics, merged (prometheus). */
+  metrics(): Promise<{ text: string; contentType: string }>;
+  /** health's lameduck: how long shutdown keeps answering; returns the release (a reload without health drops it). */
+  setLameduck(ms: number): () => void;
+  /** True once shutdown began (ready then answers 503). */
+  shuttingDown(): boolean;
+  /** The plugins of the generation being started (ready, reload). */
+  generationPlugins(): readonly Plugin[];
+  /** Names of plugins that are not ready in some other answering thread ([] with one thread). */
+  notReadyElsewhere(): Promise<string[]>;
+}
+
 export interface SetupContext {
   readonly block: BlockInfo;
   readonly corefile: string;      // path of the Corefile ("-" for stdin)
@@ -94,6 +118,8 @@ export interface SetupContext {
   readonly log: Logger;           // logs as `[LEVEL] plugin/NAME: msg`
   /** The environment the server was given (ServerOptions.env), not necessarily process.env. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The server's services (typed): log sink, reload, metrics scrape, lameduck, readiness. */
+  readonly server: ServerServices;
   /** Per-process values shared by all blocks and plugins (one health listener, one metrics registry...). */
   readonly shared: Map<string, unknown>;
   /** A named channel scoped to this plugin instance (same name on control and data side). */

@@ -15,6 +15,7 @@ import { buildChain } from './chain.ts';
 import { makeLogger, type LogSink } from './log.ts';
 import { SHARED } from './shared.ts';
 import { exitOnFatal, type FatalHandler } from './fatal.ts';
+import { serverServices } from './services.ts';
 
 export type Role = SetupContext['role'];
 
@@ -87,6 +88,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
   const closers: (() => void | Promise<void>)[] = [];
   const blockPorts: number[][] = [];
   const memory = new Map<string, SharedArrayBuffer>();
+  const server = serverServices(o.shared);
   const sharedMemory = (key: string, bytes: number): SharedArrayBuffer => {
     if (memory.has(key)) throw new Error(`shared memory '${key}' asked for twice`);
     let m: SharedArrayBuffer | undefined;
@@ -134,7 +136,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     for (const [di, [, d]] of ordered.entries()) {
       const def = defs.get(d.name)!;
       const ctx: SetupContext = {
-        block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared, env: o.env ?? process.env,
+        block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared, env: o.env ?? process.env, server,
         channel: (name) => o.hub.open(`${bi}/${di}/${d.name}/${name}`),
         onClose: (fn) => { closers.push(fn); },
         fatal: (reason) => (o.fatal ?? exitOnFatal(o.sink))(`[FATAL] plugin/${d.name}: ${reason}`),

@@ -6,6 +6,7 @@
  * the contract meant editing them all, and they drifted (some dropped the log, some onClose).
  */
 import type { SetupContext } from '../../src/plugin/contract.ts';
+import { serverServices } from '../../src/server/services.ts';
 
 export interface TestSetupContext extends SetupContext {
   /** Log lines as `[LEVEL] message`, in order. */
@@ -20,10 +21,11 @@ export function setupContext(zones: string[] = ['.'], role: SetupContext['role']
   const lines: string[] = [];
   const closers: Array<() => void | Promise<void>> = [];
   const fatals: string[] = [];
+  const shared = over.shared ?? new Map<string, unknown>();
   const log = (level: string) => (m: string) => { lines.push(`[${level}] ${m}`); };
   return {
     block: { zones, port: 53, transport: 'dns', listenAddresses: [], server: 'dns://:53', observers: [] },
-    corefile: 'Corefile', role, shared: new Map(), env: {}, lines, fatals,
+    corefile: 'Corefile', role, shared, server: serverServices(shared), env: {}, lines, fatals,
     fatal(reason) { fatals.push(reason); },
     log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
     channel: () => ({ send() {}, onMessage() {} }),

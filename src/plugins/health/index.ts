@@ -13,7 +13,6 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { claimRoute, sideAddress, splitHostPort } from '../../plugin/side-http.ts';
 import { counter, histogram, SLIM_TIME_BUCKETS } from '../../metrics/registry.ts';
-import { SHARED } from '../../server/shared.ts';
 import { degradations } from '../../plugin/degraded.ts';
 
 export const definition: PluginDefinition = {
@@ -29,12 +28,12 @@ export const definition: PluginDefinition = {
     }
     let release: (() => Promise<void>) | undefined;
     let ticker: NodeJS.Timeout | undefined;
-    const lameduck = { ms: lameduckMs };
+    let dropLameduck: (() => void) | undefined;
     return {
       name: 'health',
       async start() {
         if (ctx.role === 'data') return;
-        ctx.shared.set(SHARED.lameduck, lameduck);
+        dropLameduck = ctx.server.setLameduck(lameduckMs);
         release = await claimRoute(addr, '/health', (_req, res) => {
           // As CoreDNS: /health stays 200 during lameduck; it is /ready that turns 503 (ready plugin).
           const degraded = degradations(ctx.shared);
@@ -69,7 +68,7 @@ export const definition: PluginDefinition = {
       async close() {
         clearInterval(ticker);
         // A reload to a Corefile without health must not keep this lameduck for the shutdown.
-        if (ctx.shared.get(SHARED.lameduck) === lameduck) ctx.shared.delete(SHARED.lameduck);
+        dropLameduck?.();
         await release?.();
       },
     };

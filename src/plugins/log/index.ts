@@ -12,8 +12,6 @@ import { fqdn, isSubdomain, lowerName } from '../../dns/name.ts';
 import { unknownOption } from '../../plugin/args.ts';
 import { isNoResponse } from '../../plugin/noresponse.ts';
 import { performance } from 'node:perf_hooks';
-import { SHARED } from '../../server/shared.ts';
-import { stdoutSink, type LogSink } from '../../server/log.ts';
 
 export const COMMON_FORMAT = '{remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}';
 const COMBINED_FORMAT = COMMON_FORMAT + ' "{>opcode}"';
@@ -95,7 +93,7 @@ export const definition: PluginDefinition = {
       }
     }
     if (classes.size === 0) classes.add('all');
-    const sink = (ctx.shared.get(SHARED.sink) as LogSink | undefined) ?? stdoutSink;
+    const sink = ctx.server.logSink;
     const write = (line: string) => sink.write(`[INFO] ${line}`);
     if (ctx.role !== 'control') {
       ctx.block.observers.push((req, res, size, _writer, start) => {

@@ -11,7 +11,6 @@ import { collectProcessMetrics } from '../../metrics/process.ts';
 import { report } from '../../metrics/dns.ts';
 import { rcodeName } from '../../dns/types.ts';
 import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
-import { SHARED } from '../../server/shared.ts';
 import { performance } from 'node:perf_hooks';
 
 export const definition: PluginDefinition = {
@@ -37,9 +36,7 @@ export const definition: PluginDefinition = {
         if (ctx.role === 'data') return;
         collectProcessMetrics(registry);
         release = await claimRoute(addr, '/metrics', (_req, res) => {
-          const collect = ctx.shared.get(SHARED.metrics) as (() => Promise<{ text: string; contentType: string }>) | undefined;
-          const p = collect ? collect() : registry.metrics().then((text) => ({ text, contentType: registry.contentType }));
-          p.then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
+          ctx.server.metrics().then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
             (e: unknown) => res.writeHead(500).end(String(e)));
         });
         ctx.log.info(`Serving metrics on ${addr}/metrics`);

@@ -3,10 +3,9 @@
  * not-ready (kubernetes before its first list, ...) says it is ready, and 503 naming the ones
  * that are not (CoreDNS's plugin/ready).
  */
-import type { Plugin, PluginDefinition } from '../../plugin/contract.ts';
+import type { PluginDefinition } from '../../plugin/contract.ts';
 import { maxArgs, noBlock } from '../../plugin/args.ts';
 import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
-import { SHARED } from '../../server/shared.ts';
 
 
 export const definition: PluginDefinition = {
@@ -20,15 +19,14 @@ export const definition: PluginDefinition = {
       name: 'ready',
       async start() {
         if (ctx.role === 'data') return;
-        const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
+        const plugins = ctx.server.generationPlugins();
         release = await claimRoute(addr, '/ready', (_req, res) => {
-          if (ctx.shared.get(SHARED.shuttingDown) === true) {
+          if (ctx.server.shuttingDown()) {
             res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('Shutting down');
             return;
           }
-          const inWorkers = ctx.shared.get(SHARED.workersNotReady) as (() => Promise<string[]>) | undefined;
           const here = plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name);
-          void (inWorkers ? inWorkers() : Promise.resolve([])).then((there) => {
+          void ctx.server.notReadyElsewhere().then((there) => {
             const waiting = [...new Set([...here, ...there])].sort();
             if (waiting.length === 0) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK');
             else {

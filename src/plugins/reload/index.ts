@@ -4,10 +4,9 @@
  * up leaves the running one serving and counts in coredns_reload_failed_total. SIGUSR1 reloads too.
  */
 import { createHash } from 'node:crypto';
-import type { Plugin, PluginDefinition } from '../../plugin/contract.ts';
+import type { PluginDefinition } from '../../plugin/contract.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, noBlock, parseDuration } from '../../plugin/args.ts';
-import { SHARED } from '../../server/shared.ts';
 
 const hash = (s: string) => createHash('sha512').update(s).digest('hex');
 
@@ -30,21 +29,24 @@ export const definition: PluginDefinition = {
       async start() {
         if (ctx.role === 'data') return;
         // One reload loop per generation, whatever the number of blocks with `reload`: the first one's.
-        const plugins = (ctx.shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [];
+        const plugins = ctx.server.generationPlugins();
         if (plugins.find((p) => p.name === 'reload') !== this) return;
-        const read = ctx.shared.get(SHARED.corefileText) as (() => Promise<string>) | undefined;
-        if (!read) return;
-        let last = hash(await read());
+        const first = ctx.server.readCorefile();
+        if (!first) return;
+        let last = hash(await first);
         const tick = async () => {
           if (closed) return;
           try {
-            const now = hash(await read());
-            // Looked up now, not at start: on the first start the server sets it after the plugins started.
-            const reload = ctx.shared.get(SHARED.reload) as (() => Promise<boolean>) | undefined;
-            if (now !== last && reload) {
-              last = now;
-              ctx.log.info('Reloading');
-              await reload();
+            const read = ctx.server.readCorefile();
+            const now = read && hash(await read);
+            // Asked now, not at start: on the first start the server can reload only once the plugins started.
+            if (now !== undefined && now !== last) {
+              const reloading = ctx.server.reload();
+              if (reloading) {
+                last = now;
+                ctx.log.info('Reloading');
+                await reloading;
+              }
             }
           } catch (e) {
             ctx.log.error(`Corefile read failed: ${(e as Error).message}`);
