@@ -19,15 +19,12 @@ import { HostsFileWatcher } from './watch.ts';
 /** Blocks that already have a hosts plugin (CoreDNS: "this plugin can only be used once per Server Block"). */
 const seenBlocks = new WeakSet<BlockInfo>();
 
-/** The directory relative FILE paths resolve against: the root plugin's, else the working directory. */
-function rootDir(ctx: SetupContext): string {
-  const root = ctx.shared.get('root');
-  return typeof root === 'string' && root !== '' ? root : process.cwd();
-}
+/** The directory relative FILE paths resolve against: the working directory, as CoreDNS's without a `root` plugin (clusterdns has none). */
+function rootDir(): string { return process.cwd(); }
 
 function setup(d: Directive, ctx: SetupContext): HostsPlugin {
   if (seenBlocks.has(ctx.block)) throw CorefileError.at(d, 'hosts can only be used once per server block — merge the two hosts directives');
-  const cfg = parseHostsDirective(d, ctx.block.zones, rootDir(ctx));
+  const cfg = parseHostsDirective(d, ctx.block.zones, rootDir());
 
   if (d.args.length > 0) {
     try {

@@ -20,10 +20,8 @@ import { WeightedRoundRobin, WeightFileError } from './weighted.ts';
 
 const WEIGHTED_QTYPES: ReadonlySet<number> = new Set([Type.A, Type.AAAA, Type.SRV]);
 
-function rootDir(ctx: SetupContext): string {
-  const root = ctx.shared.get('root');
-  return typeof root === 'string' && root !== '' ? root : process.cwd();
-}
+/** The directory relative FILE paths resolve against: the working directory, as CoreDNS's without a `root` plugin (clusterdns has none). */
+function rootDir(): string { return process.cwd(); }
 
 function roundRobinPolicy(d: Directive): Policy {
   const subnets: Cidr[] = [];
@@ -42,7 +40,7 @@ function roundRobinPolicy(d: Directive): Policy {
 function weightedPolicy(d: Directive, ctx: SetupContext): { policy: Policy; weighted: WeightedRoundRobin; reloadMs: number } {
   if (d.args.length < 2) throw CorefileError.at(d, 'missing weight file argument — write loadbalance weighted FILE');
   if (d.args.length > 2) throw CorefileError.at(d, 'unexpected argument(s) after the weight file');
-  const file = isAbsolute(d.args[1]!) ? d.args[1]! : resolve(rootDir(ctx), d.args[1]!);
+  const file = isAbsolute(d.args[1]!) ? d.args[1]! : resolve(rootDir(), d.args[1]!);
   let reloadMs = 30_000;
   for (const opt of d.block ?? []) {
     if (opt.name !== 'reload') throw CorefileError.at(opt, `unknown property '${opt.name}' — weighted takes only reload DURATION`);
