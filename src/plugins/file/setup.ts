@@ -15,7 +15,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { parseDuration } from '../../plugin/duration.ts';
 import { Fallthrough, parseFallthrough } from '../../plugin/fallthrough.ts';
-import { normalizeZoneArg } from '../hosts/setup.ts';
+import { normalizeZoneArg } from '../../plugin/zones.ts';
 
 export interface FileConfig {
   path: string;

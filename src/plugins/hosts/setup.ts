@@ -17,7 +17,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import { Fallthrough, parseFallthrough } from '../../plugin/fallthrough.ts';
 import { parseDuration as parseGoDuration } from '../../plugin/duration.ts';
-import { parseCidr, reverseZones } from '../../corefile/cidr.ts';
+import { normalizeZoneArg } from '../../plugin/zones.ts';
 
 export interface HostsConfig {
   path: string;                 // the hosts file, resolved against the root directory
@@ -33,19 +33,6 @@ export interface HostsConfig {
 export const DEFAULT_PATH = '/etc/hosts';
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_RELOAD_MS = 5000;
-
-/** A zone argument as CoreDNS normalizes it: transport and port stripped, CIDRs as reverse zones. */
-export function normalizeZoneArg(arg: string): string[] {
-  let s = arg.replace(/^dns:\/\//i, '');
-  const cidr = s.includes('/') ? parseCidr(s.replace(/:\d+$/, '')) : null;
-  if (cidr) return reverseZones(cidr);
-  if (!s.startsWith('[')) {
-    const colon = s.lastIndexOf(':');
-    if (colon >= 0 && s.indexOf(':') === colon && /^\d+$/.test(s.slice(colon + 1))) s = s.slice(0, colon);
-  }
-  s = s.toLowerCase();
-  return [s.endsWith('.') ? s : `${s}.`];
-}
 
 function oneArg(d: Directive, what: string): string {
   if (d.args.length !== 1) throw CorefileError.at(d, `${d.name} needs ${what}`);

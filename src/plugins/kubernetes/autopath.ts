@@ -7,7 +7,7 @@
  */
 import type { Request } from '../../plugin/contract.ts';
 import type { ClusterIndex } from './cluster-index.ts';
-import { matchZone } from './handler.ts';
+import { matchZone } from '../../dns/name.ts';
 import type { KubernetesOptions } from './setup.ts';
 
 /** The pod's search path for `req`, or undefined (not our zone, no verified pods, unknown client). */

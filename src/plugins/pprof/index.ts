@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, oncePerBlock, unknownOption } from '../../plugin/args.ts';
 import type { PluginDefinition } from '../../plugin/contract.ts';
-import { claimRoute, splitHostPort } from '../../server/http.ts';
+import { claimRoute, splitHostPort } from '../../plugin/side-http.ts';
 import { DelayMonitor } from './delay.ts';
 import { cpuProfile, heapSnapshot, ProfileBusy } from './profile.ts';
 import { answerAsks, WorkerProfiles } from './threads.ts';

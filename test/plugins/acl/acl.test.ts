@@ -12,8 +12,8 @@ import type { Next, Plugin, Request } from '../../../src/plugin/contract.ts';
 import { isNoResponse } from '../../../src/plugin/noresponse.ts';
 import { definition, sourceBytes } from '../../../src/plugins/acl/index.ts';
 import { normalizeNet } from '../../../src/plugins/acl/setup.ts';
-import { setupContext } from '../hosts/request.ts';
 import { request } from '../rewrite/helpers.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 async function acl(body: string, zones: string[] = ['.']): Promise<Plugin> {
   const [block] = parseCorefile(`. {\n${body}\n}\n`, 'Corefile');

@@ -11,9 +11,9 @@ import { decode } from '../../../src/dns/codec.ts';
 import type { Message } from '../../../src/dns/types.ts';
 import { metric, scrape, TcpSession } from '../../server/helpers.ts';
 import { buildQuery } from '../../support/dns-client.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { freePort } from '../../support/ports.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { eventually } from '../../support/wait.ts';
 
 const corefile = (mport: number) => `example.org {
     bind 127.0.0.1 ::1

@@ -13,9 +13,9 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { coreDnsCluster, load, rrText, soaLine, tempDir, RCODE } from '../../support/k8s-fixtures.ts';
 import { freePort } from '../../support/ports.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { autopathCount, queryFrom } from './helpers.ts';
 import { nativeUdp } from '../../../src/server/native/index.ts';
+import { eventually } from '../../support/wait.ts';
 
 const TESTNS_POD = '127.0.0.21';   // Running pod in testns
 const PODNS_POD = '127.0.0.22';    // Running pod in podns

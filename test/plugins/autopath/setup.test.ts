@@ -18,7 +18,7 @@ import { query } from '../../support/dns-client.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { RCODE, rrText, tempDir } from '../../support/k8s-fixtures.ts';
 import { freePort } from '../../support/ports.ts';
-import { eventually } from '../../support/k8s-wait.ts';
+import { eventually } from '../../support/wait.ts';
 
 const RESOLV = 'nameserver 1.2.3.4\ndomain foo.com\nsearch bar.com baz.com\noptions ndots:5\n';
 const dir = tempDir('autopath-');

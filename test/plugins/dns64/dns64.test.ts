@@ -16,8 +16,8 @@ import type { Plugin, Request } from '../../../src/plugin/contract.ts';
 import { noResponse, isNoResponse } from '../../../src/plugin/noresponse.ts';
 import { definition, overIPv4, shouldSynthesize } from '../../../src/plugins/dns64/index.ts';
 import { embedIPv4, parseDns64 } from '../../../src/plugins/dns64/setup.ts';
-import { setupContext } from '../hosts/request.ts';
 import { request } from '../rewrite/helpers.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 const directives = (text: string) => parseCorefile(`. {\n${text}\n}\n`, 'Corefile')[0]!.directives;
 const config = (text: string) => parseDns64(directives(text));

@@ -8,7 +8,8 @@ import { typeString } from '../../../src/dns/mnemonics.ts';
 import type { Message, ResourceRecord } from '../../../src/dns/types.ts';
 import type { Next, Plugin } from '../../../src/plugin/contract.ts';
 import { definition } from '../../../src/plugins/file/index.ts';
-import { directive, recordingNext, request, setupContext } from '../hosts/request.ts';
+import { directive, recordingNext, request } from '../hosts/request.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 export const dir = mkdtempSync(join(tmpdir(), 'file-plugin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,10 +11,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, resolver } from '../../support/dns-client.ts';
 import { summary } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { zoneFile } from './helpers.ts';
+import { eventually } from '../../support/wait.ts';
 
 const run = promisify(execFile);
 

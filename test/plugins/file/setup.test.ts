@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import type { Directive } from '../../../src/corefile/types.ts';
 import { definition, type FilePlugin } from '../../../src/plugins/file/index.ts';
 import { parseFileDirective } from '../../../src/plugins/file/setup.ts';
-import { directive, setupContext } from '../hosts/request.ts';
+import { directive } from '../hosts/request.ts';
 import { ask, dir, rrText, zoneFile } from './helpers.ts';
 import { dbMiekNL } from './zones.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 function d(args: string[], block: Array<[string, ...string[]]> | null = null): Directive { return directive('file', args, block); }
 

@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { RCODE, rrText, tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
+import { eventually } from '../../support/wait.ts';
 
 const http = [{ name: 'http', port: 80, protocol: 'TCP' }];
 function withExternal(o: KubeObject, externalIPs: string[], ingress: { ip?: string; hostname?: string }[] = []): KubeObject {

@@ -14,7 +14,7 @@ import { httpGet } from '../../server/helpers.ts';
 import { query } from '../../support/dns-client.ts';
 import { freePort } from '../../support/ports.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
-import { setupContext } from '../hosts/request.ts';
+import { setupContext } from '../../support/setup-context.ts';
 
 function setup(text: string) {
   const ctx = setupContext(['.']);
