@@ -5,6 +5,11 @@
  * written in the Corefile.
  *
  * `serve` may return synchronously: the hot path avoids a Promise per plugin where it can.
+ *
+ * The SDK boundary: a plugin imports src/plugin (this contract, side-http, log, zones, args...),
+ * src/dns, src/corefile, src/metrics, its own folder and packages — never src/server or another
+ * plugin (test/plugin/boundaries.test.ts checks it). What it needs of the server comes through
+ * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.channel, ctx.sharedMemory.
  */
 import type { Directive } from '../corefile/types.ts';
 import type { Message, Question } from '../dns/types.ts';
