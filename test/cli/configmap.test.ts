@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
-import { until } from '../server/helpers.ts';
+import { until } from '../support/wait.ts';
 import { FakeApiServer, configMap } from '../support/fake-apiserver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -12,7 +12,7 @@ import { makeLogger } from '../../src/server/log.ts';
 import { FakeApiServer, configMap, type KubeObject } from '../support/fake-apiserver.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
-import { until } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 const hostsCorefile = (ip: string, extra = '') => `. {\n    hosts {\n        ${ip} web.example.\n    }\n${extra}}\n`;
 

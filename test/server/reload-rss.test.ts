@@ -15,7 +15,7 @@ import { tempDir } from '../support/k8s-fixtures.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
 import { Upstream } from '../support/upstream.ts';
-import { until } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = join(ROOT, 'node_modules/.bin/node');

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query, resolver } from '../../support/dns-client.ts';
 import { freePort } from '../../support/ports.ts';
-import { eventually } from '../../support/k8s-wait.ts';
+import { eventually } from '../../support/wait.ts';
 import { Upstream } from '../../support/upstream.ts';
 import { NoUpstreamReport } from '../../../src/plugins/forward/noupstream.ts';
 import { degradations } from '../../../src/plugin/degraded.ts';

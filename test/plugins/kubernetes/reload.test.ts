@@ -10,7 +10,7 @@ import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
-import { eventually } from '../../support/k8s-wait.ts';
+import { eventually } from '../../support/wait.ts';
 
 describe.each([1, 2])('kubernetes reload, %i worker(s)', (workers) => {
   let api: FakeApiServer;
