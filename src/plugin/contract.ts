@@ -8,6 +8,7 @@
  */
 import type { Directive } from '../corefile/types.ts';
 import type { Message, Question } from '../dns/types.ts';
+import type { Trace } from './trace.ts';
 
 export interface Request {
   readonly msg: Message;          // the query as decoded (name case as asked)
@@ -27,6 +28,11 @@ export interface Request {
   readonly wire: Buffer;          // the query bytes as received
   /** Per-request scratch space for plugins that cooperate (e.g. metadata). */
   readonly meta: Map<string, unknown>;
+  /**
+   * Set only while the query is explained (GET /explain, src/plugin/trace.ts): plugins add
+   * provenance notes to it. Never set from anything a client sends; absent on normal queries.
+   */
+  readonly trace?: Trace;
 }
 
 export type Result = Message | Promise<Message>;

@@ -13,6 +13,7 @@ import { rcodeName } from '../../dns/types.ts';
 import { claimRoute, splitHostPort } from '../../server/http.ts';
 import { SHARED } from '../../server/shared.ts';
 import { performance } from 'node:perf_hooks';
+import { explainRoute, EXPLAIN_BURST, EXPLAIN_RATE, RateLimit } from './explain.ts';
 
 export const definition: PluginDefinition = {
   name: 'prometheus',
@@ -33,6 +34,7 @@ export const definition: PluginDefinition = {
       });
     }
     let release: (() => Promise<void>) | undefined;
+    let releaseExplain: (() => Promise<void>) | undefined;
     return {
       name: 'prometheus',
       async start() {
@@ -45,8 +47,9 @@ export const definition: PluginDefinition = {
             (e: unknown) => res.writeHead(500).end(String(e)));
         });
         ctx.log.info(`Serving metrics on ${addr}/metrics`);
+        releaseExplain = await claimRoute(addr, '/explain', explainRoute(ctx.shared, ctx.block.port, new RateLimit(EXPLAIN_RATE, EXPLAIN_BURST)));
       },
-      async close() { await release?.(); },
+      async close() { await releaseExplain?.(); await release?.(); },
     };
   },
 };
