@@ -5,9 +5,10 @@
  * have received into a plain, structured-clonable report. The HTTP route (prometheus plugin) and,
  * with workers, the message to one worker (src/server/explain-bridge.ts) carry it to the operator.
  *
- * The query is a real one: it runs as a TCP query (so the answer is not cut to a UDP size) from the
- * HTTP client's address, it passes every plugin (acl, cache, forward, log, prometheus) and is
- * counted and logged like any query. Nothing of the trace reaches the wire or a cache.
+ * The query is a real one: it runs as a UDP query with EDNS0 (a 1232-byte buffer, as dig asks; or
+ * TCP when asked) from the HTTP client's address, passes every plugin (acl, cache, forward, log,
+ * prometheus) and is counted and logged like any query. Nothing of the trace reaches the wire or
+ * a cache.
  */
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
@@ -24,10 +25,11 @@ export interface ExplainQuery {
   type: number;
   port: number;        // the DNS port whose blocks take the query (the prometheus block's port)
   from: string;        // the client address the query is asked from (the HTTP client's)
+  protocol: 'udp' | 'tcp'; // as a query over this transport (udp: EDNS0 with a 1232-byte buffer, as dig asks)
 }
 
 export interface ExplainReport {
-  question: { name: string; type: string };
+  question: { name: string; type: string; protocol: 'udp' | 'tcp' };
   client: string;
   server: string | null;                  // the block's server label ("dns://:53"), null if no block took it
   block: { zones: string[]; zone: string } | null;
@@ -64,7 +66,7 @@ export async function explainQuery(handlers: HandlersByListener, q: ExplainQuery
   else if (local === '::') local = '::1';
   const t0 = performance.now();
   const bytes = await new Promise<Buffer | null>((resolve) => {
-    handler.handle(wire, { protocol: 'tcp', remoteAddress: q.from, remotePort: 0, localAddress: local, localPort: q.port }, resolve, trace);
+    handler.handle(wire, { protocol: q.protocol, remoteAddress: q.from, remotePort: 0, localAddress: local, localPort: q.port }, resolve, trace);
   });
   const ms = Math.round((performance.now() - t0) * 1000) / 1000;
   const res = bytes ? decode(bytes) : undefined;
@@ -73,7 +75,7 @@ export async function explainQuery(handlers: HandlersByListener, q: ExplainQuery
   const flags: string[] = [];
   if (res) for (const f of ['aa', 'tc', 'rd', 'ra', 'ad', 'cd'] as const) if (res[f]) flags.push(f);
   return {
-    question: { name, type: typeString(q.type) },
+    question: { name, type: typeString(q.type), protocol: q.protocol },
     client: q.from,
     server: trace.block?.server ?? null,
     block: trace.block ? { zones: [...trace.block.zones], zone: trace.block.zone } : null,

@@ -13,6 +13,7 @@ import { Class, Rcode, Type, type ResourceRecord } from '../../dns/types.ts';
 import type { Next, Plugin, Request, Result } from '../../plugin/contract.ts';
 import { type HostsIndex, inZones } from './hostsfile.ts';
 import { reverseToIP } from './ip.ts';
+import { noteHostsSource } from './provenance.ts';
 import type { HostsConfig } from './setup.ts';
 import type { HostsFileWatcher } from './watch.ts';
 
@@ -80,6 +81,10 @@ export class HostsPlugin implements Plugin {
       }
     }
 
+    if (req.trace) {
+      if (qtype === Type.PTR) noteHostsSource(req, this.cfg, answers.map((r) => (r.data as { target: string }).target), [reverseToIP(qname)!]);
+      else if (owner !== undefined) noteHostsSource(req, this.cfg, [owner], [...this.index.v4(owner), ...this.index.v6(owner)]);
+    }
     const m = replyTo(req.msg);
     m.aa = true;
     m.answers = answers;

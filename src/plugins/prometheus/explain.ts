@@ -1,5 +1,5 @@
 /**
- * GET /explain?name=NAME&type=TYPE on the metrics listener: "why this answer?". The query is run
+ * GET /explain?name=NAME&type=TYPE[&proto=udp|tcp] on the metrics listener: "why this answer?". The query is run
  * through the real query path (see src/server/explain.ts) and the report is returned as JSON.
  *
  * - The block: the one a query to this prometheus block's port would reach (longest zone among
@@ -50,11 +50,13 @@ export function explainRoute(shared: Map<string, unknown>, port: number, limit: 
     const type = typeByName(typeText) ?? (/^TYPE(\d{1,5})$/.exec(typeText) ? Number(typeText.slice(4)) : undefined);
     if (name === '' || !isValidName(fqdn(name))) return send(res, 400, { error: `name: give a valid domain name, e.g. /explain?name=kubernetes.default.svc.cluster.local&type=A` });
     if (type === undefined || type < 1 || type > 65535) return send(res, 400, { error: `type: unknown query type "${typeText}"` });
+    const protocol = url.searchParams.get('proto') ?? 'udp';
+    if (protocol !== 'udp' && protocol !== 'tcp') return send(res, 400, { error: `proto: udp or tcp, not "${protocol}"` });
     if (!limit.take()) return send(res, 429, { error: `too many explain requests: at most ${EXPLAIN_RATE} a second` }, { 'retry-after': '1' });
     const run = shared.get(SHARED.explain) as ((q: ExplainQuery) => Promise<ExplainReport>) | undefined;
     if (!run) return send(res, 503, { error: 'the server is not serving yet' });
     let from = req.socket.remoteAddress ?? '127.0.0.1';
     if (from.startsWith('::ffff:')) from = from.slice(7);
-    run({ name, type, port, from }).then((report) => send(res, 200, report), (e: unknown) => send(res, 500, { error: (e as Error).message }));
+    run({ name, type, port, from, protocol }).then((report) => send(res, 200, report), (e: unknown) => send(res, 500, { error: (e as Error).message }));
   };
 }
