@@ -3,7 +3,7 @@
 // upstream; real HTTP requests and the real command line. Each report must name the block, the
 // plugins and what they did, and where the answer came from — and leave normal answers unchanged.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = resolve(ROOT, 'node_modules/.bin/node');
 
 /** Run `clusterdns ARGS` as a user does; resolves with its exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[], entry = 'src/cli.ts'): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {
-    const p = spawn(NODE, ['src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(NODE, [entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     p.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
     p.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
@@ -169,7 +169,8 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
   it('answers 400 for a bad name or type, and the real CLI prints the report', async () => {
     expect((await httpGet(`http://127.0.0.1:${mport}/explain?type=A`)).status).toBe(400);
     expect((await httpGet(`http://127.0.0.1:${mport}/explain?name=a.example&type=NOPE`)).status).toBe(400);
-    const ok = await cli(['-explain', 'db.apps.svc.cluster.local', 'A', '-explain.addr', `127.0.0.1:${mport}`]);
+    // through src/bin.js, as deploy/README.md runs it in the image
+    const ok = await cli(['-explain', 'db.apps.svc.cluster.local', 'A', '-explain.addr', `127.0.0.1:${mport}`], 'src/bin.js');
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toContain(`server block: dns://:${s.port} zones cluster.local. (matched cluster.local.)`);
     expect(ok.out).toMatch(/kubernetes: kind=EndpointSlice object=apps\/db-1 resourceVersion=\d+ addresses=\["10.1.0.1","10.1.0.2"\]/);
@@ -200,4 +201,17 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
     // the refused ones ran nothing: at most one upstream query per explained one
     expect(up.seen('burst.example.com').length - asked).toBeLessThanOrEqual(ok);
   });
+});
+
+it("deploy/README.md's kubectl exec line runs the image's own entrypoint", () => {
+  const readme = readFileSync(join(ROOT, 'deploy/README.md'), 'utf8');
+  const m = /kubectl -n kube-system exec deploy\/(\S+) -- (\S+) (\S+) -explain /.exec(readme);
+  expect(m, 'deploy/README.md shows `kubectl ... exec deploy/NAME -- NODE BIN -explain ...`').not.toBeNull();
+  const entry = /^ENTRYPOINT \[(.*)\]$/m.exec(readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8'))![1]!;
+  const words = JSON.parse(`[${entry}]`) as string[];
+  expect(words[0]).toBe(m![2]);
+  expect(words.at(-1)).toBe(m![3]);
+  expect(readFileSync(join(ROOT, 'deploy/kubernetes/deployment.yaml'), 'utf8')).toMatch(new RegExp(`kind: Deployment\\nmetadata:\\n  name: ${m![1]}\\n`));
+  // and the metrics address -explain asks by default is the one the deployed Corefile serves
+  expect(readFileSync(join(ROOT, 'deploy/kubernetes/components/corefile/configmap.yaml'), 'utf8')).toContain('prometheus :9153');
 });
