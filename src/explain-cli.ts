@@ -11,7 +11,23 @@
  * Exit codes: 0 a report was printed (whatever its rcode), 1 the server could not be asked or
  * refused (unreachable, rate-limited, error), 2 bad usage.
  */
+import http from 'node:http';
 import type { ExplainReport } from './server/explain.ts';
+
+/** One GET with node:http (lighter than fetch: this runs inside the server's pod, under its memory limit). */
+function get(url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+  });
+}
 
 const USAGE = `Usage: clusterdns -explain NAME [TYPE] [-explain.addr HOST:PORT] [-explain.proto udp|tcp] [-explain.json]
   asks the clusterdns serving metrics on HOST:PORT (default 127.0.0.1:9153) why NAME TYPE (default A)
@@ -85,16 +101,15 @@ export async function runExplain(argv: readonly string[]): Promise<number> {
   const a = parse(argv);
   if (typeof a === 'string') { process.stderr.write(`${a}\n${USAGE}`); return 2; }
   const url = `http://${a.addr}/explain?${new URLSearchParams({ name: a.name, type: a.type, proto: a.proto })}`;
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+    res = await get(url, 20_000);
   } catch (e) {
-    const c = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = c?.code ?? c?.message ?? (e as Error).message;
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     process.stderr.write(`clusterdns: cannot ask ${a.addr} (${why}): is clusterdns running with \`prometheus ${a.addr}\`? Name another address with -explain.addr HOST:PORT\n`);
     return 1;
   }
-  const text = await res.text();
+  const text = res.text;
   if (res.status !== 200) {
     let msg = text.trim();
     try { msg = (JSON.parse(text) as { error?: string }).error ?? msg; } catch { /* not JSON: a server without /explain */ }
