@@ -33,12 +33,21 @@ function cli(args: string[], entry = 'src/cli.ts'): Promise<{ code: number | nul
 
 const HOSTS = '# hosts for the explain test\n10.0.0.1 other.example.org\n\n10.7.7.7 real.example.org   # the one\n';
 
+const ZONE = [
+  '$ORIGIN example.net.',
+  '@ 3600 IN SOA ns.example.net. hostmaster.example.net. 2024010101 7200 3600 1209600 3600',
+  '@ 3600 IN NS ns.example.net.',
+  'www 300 IN A 192.0.2.80',
+  '',
+].join('\n');
+
 describe.each([1, 2])('explain (workers: %i)', (workers) => {
   let api: FakeApiServer;
   let up: Upstream;
   let s: TestServer;
   let mport: number;
   let hostsFile: string;
+  let zoneFile: string;
 
   /** GET /explain, waiting out the rate limit (5 a second) that a quick series of tests meets. */
   async function explain(name: string, type = 'A', extra = ''): Promise<ExplainReport> {
@@ -68,6 +77,8 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
     const kubeconfig = api.writeKubeconfig(dir);
     hostsFile = join(dir, 'hosts');
     writeFileSync(hostsFile, HOSTS);
+    zoneFile = join(dir, 'example.net.zone');
+    writeFileSync(zoneFile, ZONE);
     mport = await freePort();
     s = await startTestServer([
       'cluster.local {',
@@ -83,6 +94,7 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
       '  cache 30',
       `  prometheus 127.0.0.1:${mport}`,
       '}',
+      `example.net {\n  file ${zoneFile}\n}`,
       '',
     ].join('\n'), { workers });
     await eventually(() => query(s.port, 'web.apps.svc.cluster.local', 'A'), (p) => p.answers.length === 1, 5_000, 'cluster synced');
@@ -145,6 +157,17 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
     expect(r.answeredBy).toBe('template');
     expect(note(r, 'template')).toEqual([{ plugin: 'template', template: `${s.corefilePath}:13: template IN A tpl.example.org`, regex: '.*' }]);
     expect(r.answer).toEqual(['tpl.example.org.\t30\tIN\tA\t10.9.9.9']);
+  });
+
+  it('gives the zone file and its serial, in the block of the longest zone', async () => {
+    const r = await explain('www.example.net');
+    expect(r.block).toEqual({ zones: ['example.net.'], zone: 'example.net.' });
+    expect(r.plugins.map((p) => `${p.plugin} ${p.did}`)).toEqual(['file answered']);
+    expect(note(r, 'file')).toEqual([{ plugin: 'file', file: zoneFile, zone: 'example.net.', serial: 2024010101, result: 'success' }]);
+    expect(r.answer).toEqual(['www.example.net.\t300\tIN\tA\t192.0.2.80']);
+    const nx = await explain('nope.example.net');
+    expect(nx.rcode).toBe('NXDOMAIN');
+    expect(nx.authority).toEqual(['example.net.\t3600\tIN\tSOA\tns.example.net. hostmaster.example.net. 2024010101 7200 3600 1209600 3600']);
   });
 
   it('goes upstream like a normal query, and a normal query after it gets the same answer', async () => {
