@@ -87,6 +87,7 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
       `  prometheus 127.0.0.1:${mport}`,
       '}',
       '. {',
+      '  acl secret.example.org {\n    block net 127.0.0.0/8\n  }',
       `  hosts ${hostsFile} {\n    fallthrough\n  }`,
       '  rewrite name alias.example.org real.example.org',
       '  template IN A tpl.example.org {\n    answer "{{ .Name }} 60 IN A 10.9.9.9"\n  }',
@@ -142,20 +143,30 @@ describe.each([1, 2])('explain (workers: %i)', (workers) => {
   it('gives the hosts file and line, and the rewrite rule with its Corefile line', async () => {
     const r = await explain('alias.example.org');
     expect(r.block).toEqual({ zones: ['.'], zone: '.' });
-    // CoreDNS's plugin.cfg order: cache, rewrite, template, hosts
-    expect(r.plugins.map((p) => p.plugin)).toEqual(['cache', 'rewrite', 'template', 'hosts']);
+    // CoreDNS's plugin.cfg order: acl, cache, rewrite, template, hosts
+    expect(r.plugins.map((p) => p.plugin)).toEqual(['acl', 'cache', 'rewrite', 'template', 'hosts']);
     expect(step(r, 'rewrite')).toMatchObject({ rewrote: 'real.example.org. A', did: 'called next, changed the answer' });
     expect(step(r, 'hosts')).toMatchObject({ did: 'answered', question: 'real.example.org. A' });
     expect(r.answeredBy).toBe('hosts');
-    expect(note(r, 'rewrite')).toEqual([{ plugin: 'rewrite', rule: `${s.corefilePath}:12: rewrite name alias.example.org real.example.org`, query: 'real.example.org. A' }]);
+    expect(note(r, 'rewrite')).toEqual([{ plugin: 'rewrite', rule: `${s.corefilePath}:15: rewrite name alias.example.org real.example.org`, query: 'real.example.org. A' }]);
     expect(note(r, 'hosts')).toEqual([{ plugin: 'hosts', file: hostsFile, lines: [{ line: 4, entry: '10.7.7.7 real.example.org   # the one' }] }]);
     expect(r.answer).toEqual(['alias.example.org.\t30\tIN\tA\t10.7.7.7']);
+  });
+
+  it("is asked from the HTTP client's address: acl treats it as a DNS query from there", async () => {
+    const r = await explain('secret.example.org');
+    expect(r.client).toBe('127.0.0.1');
+    expect(r.plugins.map((p) => `${p.plugin} ${p.did}`)).toEqual(['acl answered']);
+    expect(r.rcode).toBe('REFUSED');
+    expect(r.answer).toEqual([]);
+    // and exactly so for a DNS client on the same address
+    expect((await query(s.port, 'secret.example.org', 'A')).header.rcode).toBe(5);
   });
 
   it('gives the template rule that answered', async () => {
     const r = await explain('tpl.example.org');
     expect(r.answeredBy).toBe('template');
-    expect(note(r, 'template')).toEqual([{ plugin: 'template', template: `${s.corefilePath}:13: template IN A tpl.example.org`, regex: '.*' }]);
+    expect(note(r, 'template')).toEqual([{ plugin: 'template', template: `${s.corefilePath}:16: template IN A tpl.example.org`, regex: '.*' }]);
     expect(r.answer).toEqual(['tpl.example.org.\t30\tIN\tA\t10.9.9.9']);
   });
 
