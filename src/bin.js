@@ -48,6 +48,14 @@ const compiled = existsSync(join(dist, 'BUILT')) && statSync(join(dist, 'BUILT')
 const code = compiled ? { dir: dist, ext: '.js' } : { dir: src, ext: '.ts' };
 const cli = join(code.dir, `cli${code.ext}`);
 
+// `clusterdns -explain NAME [TYPE]` is a small HTTP client of a running server, often run with
+// `kubectl exec` inside the server's own pod, under the same memory limit: run it here, without
+// the server's modules or heap flags (src/explain-cli.ts).
+if (process.argv.slice(2).some((a) => /^--?explain(=|$)/.test(a))) {
+  const { runExplain } = await import(pathToFileURL(join(code.dir, `explain-cli${code.ext}`)).href);
+  process.exit(await runExplain(process.argv.slice(2)));
+}
+
 const flags = [];
 const has = (f) => process.execArgv.some((a) => a === f || a.startsWith(`${f}=`));
 if (!has('--disable-sigusr1')) flags.push('--disable-sigusr1');

@@ -14,6 +14,7 @@
  *                -conf stays the start-up fallback and the base of imports (clusterdns only)
  *   -workers N   answering threads (clusterdns only; default: the cores the process may use,
  *                capped by its cgroup CPU quota and memory limit — see server/sizing.ts)
+ *   -explain NAME [TYPE]  ask a running server why NAME gets its answer (src/explain-cli.ts)
  * Flags take one or two dashes and "-flag value" or "-flag=value", as Go's flag package does.
  * Signals: SIGTERM/SIGINT stop (with health's lameduck), SIGUSR1 reloads the Corefile, SIGHUP is
  * ignored. Run it with `node --disable-sigusr1` (bin.js, `npm start` and the image do) so that a
@@ -32,6 +33,7 @@ import { unblockSignal } from './server/native/signals.ts';
 import { parseConfigMapRef, type ConfigMapRef } from './server/configmap-ref.ts';
 import { readUserFile } from './corefile/files.ts';
 import { makeLogger, stdoutSink } from './server/log.ts';
+import { isExplain, runExplain } from './explain-cli.ts';
 
 const USAGE = `Usage of clusterdns:
   -conf string
@@ -52,6 +54,8 @@ const USAGE = `Usage of clusterdns:
     \tShow version
   -workers int
     \tAnswering threads (default: usable cores, within the memory limit)
+  -explain NAME [TYPE]
+    \tAsk a running clusterdns why NAME gets its answer (-explain.addr HOST:PORT, default 127.0.0.1:9153)
 `;
 
 interface Flags { configmap?: ConfigMapRef; conf: string; port: number; validate: boolean; plugins: boolean; version: boolean; quiet: boolean; pidfile?: string; workers: number }
@@ -94,6 +98,8 @@ function parseFlags(argv: string[]): Flags {
 }
 
 async function main(): Promise<number> {
+  // `-explain NAME [TYPE]` is a client of a running server (src/explain-cli.ts), not a server flag.
+  if (isExplain(process.argv.slice(2))) return runExplain(process.argv.slice(2));
   let f: Flags;
   try {
     f = parseFlags(process.argv.slice(2));

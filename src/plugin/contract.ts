@@ -14,6 +14,7 @@
 import type { Directive } from '../corefile/types.ts';
 import type { Message, Question } from '../dns/types.ts';
 import type { LogSink } from './log.ts';
+import type { ExplainQuery, ExplainReport, Trace } from './trace.ts';
 
 export interface Request {
   readonly msg: Message;          // the query as decoded (name case as asked)
@@ -33,6 +34,11 @@ export interface Request {
   readonly wire: Buffer;          // the query bytes as received
   /** Per-request scratch space for plugins that cooperate (e.g. metadata). */
   readonly meta: Map<string, unknown>;
+  /**
+   * Set only while the query is explained (GET /explain, src/plugin/trace.ts): plugins add
+   * provenance notes to it. Never set from anything a client sends; absent on normal queries.
+   */
+  readonly trace?: Trace;
 }
 
 /**
@@ -113,6 +119,8 @@ export interface ServerServices {
   generationPlugins(): readonly Plugin[];
   /** Names of plugins that are not ready in some other answering thread ([] with one thread). */
   notReadyElsewhere(): Promise<string[]>;
+  /** Run one traced query through the real query path (GET /explain); undefined until the server serves. */
+  explain(q: ExplainQuery): Promise<ExplainReport> | undefined;
 }
 
 export interface SetupContext {

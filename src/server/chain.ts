@@ -3,12 +3,15 @@
  * The end of the chain answers SERVFAIL, as CoreDNS's plugin.NextOrFailure does when no plugin
  * is left ("no next plugin found").
  */
+import { performance } from 'node:perf_hooks';
 import type { Message } from '../dns/types.ts';
-import { Rcode } from '../dns/types.ts';
+import { Rcode, typeName } from '../dns/types.ts';
 import { replyTo } from '../dns/message.ts';
 import type { Next, Plugin, Request, Result } from '../plugin/contract.ts';
 import { WRITER } from '../plugin/contract.ts';
 import { reportError } from '../plugin/errors.ts';
+import { isNoResponse } from '../plugin/noresponse.ts';
+import type { TraceStep } from '../plugin/trace.ts';
 
 /** Key in Request.meta naming the plugin that produced the response (for the `plugin` metric label); defined in the SDK. */
 export { WRITER };
@@ -50,4 +53,63 @@ function mark(req: Request, name: string, m: Message): Message {
 export function writerOf(req: Request, m: Message): string {
   const seen = req.meta.get(WRITER) as [Message, string] | undefined;
   return seen && seen[0] === m ? seen[1] : '';
+}
+
+/**
+ * The same chain, for an explained query (req.trace set): each plugin entered is recorded in the
+ * trace with what it did — answered, called next (and whether it changed the answer on the way
+ * back), rewrote the question it passed on. Built only when a query is explained, so the normal
+ * chain above stays as it is.
+ */
+export function buildTracedChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
+  let next: Next = endOfChain;
+  for (let i = plugins.length - 1; i >= 0; i--) {
+    const p = plugins[i]!;
+    if (!p.serve) continue;
+    const after = next === endOfChain ? endAfter(p.name) : next;
+    const serve = p.serve.bind(p);
+    next = (req) => {
+      const step: TraceStep = { plugin: p.name, did: 'answered', nextCalls: 0, ms: 0 };
+      const q = `${req.qname} ${typeName(req.qtype)}`;
+      if (req.trace && q !== req.trace.asked) step.question = q;
+      req.trace?.steps.push(step);
+      const t0 = performance.now();
+      const fromNext = new Set<Message>();
+      const nextTraced: Next = (r) => {
+        step.nextCalls++;
+        if (r.qname !== req.qname || r.qtype !== req.qtype) step.rewrote = `${r.qname} ${typeName(r.qtype)}`;
+        const res = after(r);
+        if (res instanceof Promise) return res.then((m) => { fromNext.add(m); return m; });
+        fromNext.add(res);
+        return res;
+      };
+      const settle = (m: Message): Message => {
+        step.ms = Math.round((performance.now() - t0) * 1000) / 1000;
+        if (isNoResponse(m)) step.did = 'sent no answer';
+        else if (step.nextCalls === 0) step.did = 'answered';
+        else step.did = fromNext.has(m) ? 'called next' : 'called next, changed the answer';
+        return m;
+      };
+      let r: Result;
+      try {
+        r = serve(req, nextTraced);
+      } catch (e) {
+        step.did = 'failed';
+        throw e;
+      }
+      r = r instanceof Promise ? r.then(settle, (e: unknown) => { step.did = 'failed'; throw e; }) : settle(r);
+      return tagWriter ? tag(req, p.name, r) : r;
+    };
+  }
+  return next;
+}
+
+
+const traced = new WeakMap<{ readonly plugins: readonly Plugin[] }, Next>();
+
+/** A block's traced chain, built on the first explained query of that block (and kept with it). */
+export function tracedChainOf(block: { readonly plugins: readonly Plugin[]; readonly observers: readonly unknown[] }): Next {
+  let c = traced.get(block);
+  if (!c) { c = buildTracedChain(block.plugins, block.observers.length > 0); traced.set(block, c); }
+  return c;
 }

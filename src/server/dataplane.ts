@@ -7,6 +7,7 @@
 import type { Logger } from '../plugin/contract.ts';
 import type { Generation } from './generation.ts';
 import { QueryHandler } from './handler.ts';
+import { explainQuery, type ExplainQuery, type ExplainReport } from './explain.ts';
 import { listenTcp, listenUdp, type Listener } from './listeners.ts';
 
 const DRAIN_MS = 5_000;
@@ -17,6 +18,8 @@ export class DataPlane {
   private readonly listeners = new Map<string, { udp: Listener; tcp: Listener }>();
   private gen: Generation | undefined;
   private handlers: QueryHandler[] = [];
+  /** The serving handlers by "address|port" (for /explain). */
+  private byListener = new Map<string, QueryHandler>();
   private readonly reusePort: boolean;
   private readonly log: Logger;
 
@@ -80,6 +83,7 @@ export class DataPlane {
     const oldHandlers = this.handlers;
     this.gen = gen;
     this.handlers = handlers;
+    this.byListener = wanted;
     if (old) await drainThenClose(old, oldHandlers);
   }
 
@@ -88,6 +92,9 @@ export class DataPlane {
     if (!this.gen) return ['server'];
     return this.gen.plugins.filter((p) => p.ready && !p.ready()).map((p) => p.name);
   }
+
+  /** Run one explained query through this thread's serving generation (GET /explain). */
+  explain(q: ExplainQuery): Promise<ExplainReport> { return explainQuery(this.byListener, q); }
 
   async stop(): Promise<void> {
     for (const l of this.listeners.values()) { await l.udp.close(); await l.tcp.close(); }

@@ -14,7 +14,8 @@ import type { Message } from '../dns/types.ts';
 import { Opcode, Rcode } from '../dns/types.ts';
 import type { Logger, Next, Plugin, Request, ResponseObserver } from '../plugin/contract.ts';
 import { isNoResponse } from '../plugin/noresponse.ts';
-import { writerOf } from './chain.ts';
+import { tracedChainOf, writerOf } from './chain.ts';
+import type { Trace } from '../plugin/trace.ts';
 import { panics, reportDropped } from './metrics.ts';
 
 export interface BlockRuntime {
@@ -77,7 +78,8 @@ export class QueryHandler {
     }
   }
 
-  handle(wire: Buffer, t: TransportInfo, reply: Reply): void {
+  /** `trace`: only for an explained query (src/server/explain.ts), never set from the wire. */
+  handle(wire: Buffer, t: TransportInfo, reply: Reply, trace?: Trace): void {
     // The checks of miekg/dns's DefaultMsgAcceptFunc, which CoreDNS serves behind, on the raw
     // header before anything is parsed: too short or a response → ignore; an opcode other than
     // QUERY/NOTIFY → NOTIMP; not exactly one question, more than one answer or authority record
@@ -114,13 +116,14 @@ export class QueryHandler {
       msg, question: q, qname, qtype: q.type, qclass: q.class, zone,
       protocol: t.protocol, remoteAddress: t.remoteAddress, remotePort: t.remotePort,
       localAddress: t.localAddress, localPort: t.localPort,
-      size, do: msg.edns?.do ?? false, wire, meta: new Map(),
+      size, do: msg.edns?.do ?? false, wire, meta: new Map(), trace,
     };
+    if (trace) trace.block = { zones: block.zones, zone, server: block.server };
     const start = block.observers.length > 0 ? performance.now() : 0;
     this.inflight++;
     let result;
     try {
-      result = block.chain(req);
+      result = trace ? tracedChainOf(block)(req) : block.chain(req);
     } catch (e) {
       result = this.panic(block, req, e);
     }

@@ -20,6 +20,8 @@ import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers, workerResourceLimits } from './sizing.ts';
 import { collectAfterReload } from './gc.ts';
+import { explainInWorker } from './explain-bridge.ts';
+import type { ExplainQuery } from './explain.ts';
 
 export { SHARED };
 
@@ -84,6 +86,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       throw e;
     }
     shared.set(SHARED.metrics, async () => ({ text: await registry.metrics(), contentType: registry.contentType }));
+    shared.set(SHARED.explain, (q: ExplainQuery) => plane.explain(q));
     const server: Server = {
       get listeners() { return plane.bound; },
       workers,
@@ -197,6 +200,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
     return { text: await agg.metrics(), contentType: agg.contentType };
   });
+  shared.set(SHARED.explain, (q: ExplainQuery) => explainInWorker(pool, q));
   /** Send a command to a worker and wait for its reply (or for it to exit). */
   const ask = (w: Worker, msg: unknown, reply: string) => new Promise<Record<string, unknown>>((resolve) => {
     const done = (m: Record<string, unknown>) => { w.off(`x:${reply}`, done); w.off('x:gone', done); resolve(m); };

@@ -5,6 +5,7 @@
  */
 import { registry } from '../metrics/registry.ts';
 import type { Plugin, ServerServices } from '../plugin/contract.ts';
+import type { ExplainQuery, ExplainReport } from '../plugin/trace.ts';
 import { stdoutSink, type LogSink } from '../plugin/log.ts';
 import { SHARED } from './shared.ts';
 
@@ -25,5 +26,6 @@ export function serverServices(shared: Map<string, unknown>): ServerServices {
     shuttingDown: () => shared.get(SHARED.shuttingDown) === true,
     generationPlugins: () => (shared.get(SHARED.generationPlugins) as Plugin[] | undefined) ?? [],
     notReadyElsewhere: () => (shared.get(SHARED.workersNotReady) as (() => Promise<string[]>) | undefined)?.() ?? Promise.resolve([]),
+    explain: (q) => (shared.get(SHARED.explain) as ((q: ExplainQuery) => Promise<ExplainReport>) | undefined)?.(q),
   };
 }

@@ -8,4 +8,5 @@ export const SHARED = {
   sink: 'server.sink',              // LogSink: where query log lines go
   generationPlugins: 'server.generationPlugins', // Plugin[] of the generation being started
   workersNotReady: 'server.workersNotReady', // () => Promise<string[]>: plugins not ready in some worker
+  explain: 'server.explain',        // (q: ExplainQuery) => Promise<ExplainReport>: run one explained query (GET /explain)
 } as const;

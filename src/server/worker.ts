@@ -10,6 +10,7 @@ import { DataPlane } from './dataplane.ts';
 import { collectAfterReload } from './gc.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
+import type { ExplainCommand, ExplainReply } from './explain-bridge.ts';
 
 /** `memory`: the control generation's shared memory (SetupContext.sharedMemory), for this generation. */
 type Memory = ReadonlyMap<string, SharedArrayBuffer>;
@@ -20,7 +21,8 @@ type Command =
   | { t: 'metrics'; id: number }
   | { t: 'ready?'; id: number }
   | { t: 'stop' }
-  | { t: 'crash' };
+  | { t: 'crash' }
+  | ExplainCommand;
 
 const port = parentPort!;
 const init = workerData as Init;
@@ -63,6 +65,12 @@ port.on('message', (m: Command) => {
       break;
     case 'ready?':
       port.postMessage({ t: 'ready', id: m.id, notReady: plane.notReady() });
+      break;
+    case 'explain':
+      plane.explain(m.q).then(
+        (report) => port.postMessage({ t: 'explained', id: m.id, report } satisfies ExplainReply),
+        (e: unknown) => port.postMessage({ t: 'explained', id: m.id, error: (e as Error).message } satisfies ExplainReply),
+      );
       break;
     case 'crash':
       // Only for tests: an uncaught exception, to prove the main thread replaces a dead worker.

@@ -85,6 +85,13 @@ export class Cache implements Plugin {
     const ttl = h.ttl - Math.floor((now - h.stored) / 1000);
     const staleS = this.cfg.staleUpToMs / 1000;
     if (!(ttl > 0 || (staleS > 0 && -ttl < staleS))) return undefined;
+    if (req.trace) {
+      req.trace.note('cache', {
+        entry: h.ring === DENIAL ? 'denial' : 'success', ageSeconds: Math.floor((now - h.stored) / 1000),
+        storedTTL: h.ttl, ttlLeft: Math.max(0, ttl), stale: ttl <= 0,
+        ...(ttl <= 0 ? { staleFor: -ttl, verifyStale: this.cfg.verifyStale } : {}),
+      });
+    }
     const m = this.metrics();
     if (h.ring === DENIAL) m.hitsDenial.inc(); else m.hitsSuccess.inc();
     this.store.touch(h.slot);
@@ -117,6 +124,7 @@ export class Cache implements Plugin {
         this.fromCache(req, next, k, qEnd, this.now()) ?? this.miss(req, next, k, qEnd, NO_CLAIM));
     }
     this.metrics().misses.inc();
+    if (req.trace) req.trace.note('cache', { entry: 'miss', asked: 'next plugin' });
     const j = this.store.claimed, deadline = this.store.deadline;
     const release = c === Claim.Owner ? () => this.store.release(j, k, deadline) : () => {};
     let r: Result;
@@ -206,6 +214,7 @@ export class Cache implements Plugin {
     const except = success ? c.pexcept : c.nexcept;
     if (inZones(req.qname, except)) return res;
     const stored = encodeForCache(res, duration);
+    if (req.trace && !refreshing) req.trace.note('cache', { stored: success ? 'success' : 'denial', ttl: duration });
     this.store.put(k, success ? SUCCESS : DENIAL, stored.wire, stored.ttls, duration, this.now(), req.do, refreshing);
     // The asker gets what a hit would give it: the stored bytes, patched.
     const extra = extraFor(req);

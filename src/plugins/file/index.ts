@@ -58,6 +58,7 @@ export class FilePlugin implements Plugin {
     const zone = slot.zone;
     if (!zone?.soa) return replyTo(req.msg, Rcode.SERVFAIL); // the file has not been read yet
     const res = lookup(zone, req.qname, req.qtype);
+    if (req.trace) req.trace.note('file', { file: this.cfg.path, zone: slot.origin, serial: zone.soa.data.serial, result: res.result });
     if (res.result === 'nxdomain' && this.cfg.fall.through(req.qname)) return next(req);
     if (res.chase !== undefined) return this.chase(req, next, res, 0);
     return reply(req, res);

@@ -183,14 +183,16 @@ export class Forward implements Plugin {
       for (let retry = 0; retry < 3; retry++) {
         const left = deadline - performance.now();
         if (left <= 0) { err = new UpstreamError('timeout', 'i/o timeout'); break; }
+        const asked = req.trace ? performance.now() : 0;
         try {
           ret = await this.connect(proxy, query, proto, Math.min(this.timeouts.readMs, left));
           err = undefined;
         } catch (e) {
           ret = undefined;
           err = e;
-          if (e instanceof UpstreamError && e.kind === 'closed') continue; // reused connection closed by the peer
         }
+        if (req.trace) traceExchange(req, proxy, proto, asked, ret, err);
+        if (err instanceof UpstreamError && err.kind === 'closed') continue; // reused connection closed by the peer
         // A truncated answer over UDP: ask again over TCP for the whole answer.
         if (ret && !ret.msg) { proto = 'tcp'; continue; }
         break;
@@ -276,4 +278,14 @@ function relay(res: Message, wire: Buffer | undefined, req: Request): Message {
     res.wire = wire;
   }
   return res;
+}
+
+/** The provenance note of one exchange with an upstream (explained queries only). */
+function traceExchange(req: Request, proxy: Proxy, proto: 'udp' | 'tcp', asked: number, ret: Answer | undefined, err: unknown): void {
+  const result = err !== undefined ? `failed: ${err instanceof Error ? err.message : String(err)}`
+    : !ret?.msg ? 'truncated (asks again over TCP)' : rcodeName(ret.msg.rcode);
+  req.trace!.note('forward', {
+    upstream: proxy.label, protocol: proxy.addr.tls ? 'tcp-tls' : proto,
+    latencyMs: Math.round((performance.now() - asked) * 1000) / 1000, result,
+  });
 }

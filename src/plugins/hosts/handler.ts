@@ -14,6 +14,7 @@ import type { Next, Plugin, Request, Result } from '../../plugin/contract.ts';
 import { inZones } from '../../dns/name.ts';
 import type { HostsIndex } from './hostsfile.ts';
 import { reverseToIP } from './ip.ts';
+import { noteHostsSource } from './provenance.ts';
 import type { HostsConfig } from './setup.ts';
 import type { HostsFileWatcher } from './watch.ts';
 
@@ -81,6 +82,10 @@ export class HostsPlugin implements Plugin {
       }
     }
 
+    if (req.trace) {
+      if (qtype === Type.PTR) noteHostsSource(req, this.cfg, answers.map((r) => (r.data as { target: string }).target), [reverseToIP(qname)!]);
+      else if (owner !== undefined) noteHostsSource(req, this.cfg, [owner], [...this.index.v4(owner), ...this.index.v6(owner)]);
+    }
     const m = replyTo(req.msg);
     m.aa = true;
     m.answers = answers;

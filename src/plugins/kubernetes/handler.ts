@@ -15,6 +15,7 @@ import {
   addresses, canonical, nameservers, pointer, service, startOfAuthority, text,
   type Answer, type Item, type Outside,
 } from './answers.ts';
+import { noteKubernetesSource } from './provenance.ts';
 
 export interface HandlerState { synced(): boolean }
 
@@ -55,6 +56,7 @@ export class KubernetesHandler {
       default:
         ans = existence(b, owner, qname, zone);
     }
+    if (req.trace) noteKubernetesSource(req, b, qname, lzone);
     if (ans.err) {
       if (b.o.fallthrough.through(qname)) return next(req);
       return this.negative(req, zone, this.state.synced() ? Rcode.NXDOMAIN : Rcode.SERVFAIL);

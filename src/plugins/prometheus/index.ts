@@ -12,6 +12,7 @@ import { report } from '../../metrics/dns.ts';
 import { rcodeName } from '../../dns/types.ts';
 import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 import { performance } from 'node:perf_hooks';
+import { explainRoute, EXPLAIN_BURST, EXPLAIN_RATE, RateLimit } from './explain.ts';
 
 export const definition: PluginDefinition = {
   name: 'prometheus',
@@ -30,6 +31,7 @@ export const definition: PluginDefinition = {
       });
     }
     let release: (() => Promise<void>) | undefined;
+    let releaseExplain: (() => Promise<void>) | undefined;
     return {
       name: 'prometheus',
       async start() {
@@ -40,8 +42,9 @@ export const definition: PluginDefinition = {
             (e: unknown) => res.writeHead(500).end(String(e)));
         });
         ctx.log.info(`Serving metrics on ${addr}/metrics`);
+        releaseExplain = await claimRoute(addr, '/explain', explainRoute(ctx.server, ctx.block.port, new RateLimit(EXPLAIN_RATE, EXPLAIN_BURST)));
       },
-      async close() { await release?.(); },
+      async close() { await releaseExplain?.(); await release?.(); },
     };
   },
 };

@@ -21,6 +21,7 @@ import { Rcode, type Message } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { reportError } from '../../plugin/errors.ts';
 import { WRITER } from '../../plugin/contract.ts';
+import { typeString } from '../../dns/mnemonics.ts';
 import { revert, type Ask, type ResponseRule } from './response.ts';
 import { parseRule, RuleError, type QueryState, type Rule } from './rules.ts';
 
@@ -50,6 +51,7 @@ export class RewritePlugin implements Plugin {
         return replyTo(req.msg, Rcode.SERVFAIL);
       }
       responseRules.push(...handed);
+      if (req.trace) req.trace.note('rewrite', { rule: ruleSource.get(rule) ?? '', query: `${s.name} ${typeString(s.qtype)}` });
       if (rule.mode === 'stop') break;
     }
     if (!done) return next(req);
@@ -103,6 +105,8 @@ function ruleArgs(d: Directive): string[] {
 }
 
 const KEY = 'rewrite:first-of-block';
+/** Each rule's Corefile line and text, for explained queries (GET /explain). */
+const ruleSource = new WeakMap<Rule, string>();
 
 export const definition: PluginDefinition = {
   name: 'rewrite',
@@ -114,6 +118,7 @@ export const definition: PluginDefinition = {
       if (e instanceof RuleError) throw CorefileError.at(d, `rewrite: ${e.message}`);
       throw e;
     }
+    ruleSource.set(rule, `${d.file}:${d.line}: rewrite ${ruleArgs(d).join(' ')}`);
     let firsts = ctx.shared.get(KEY) as WeakMap<object, RewritePlugin> | undefined;
     if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
     const first = firsts.get(ctx.block);

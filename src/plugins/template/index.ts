@@ -51,6 +51,7 @@ class TemplatePlugin implements Plugin {
       if (m === 'servfail') return replyTo(req.msg, Rcode.SERVFAIL);
       const server = this.block.server;
       this.metrics.matches.inc({ server, zone: m.zone, view: '', class: m.cls, type: m.type });
+      if (req.trace) req.trace.note('template', { template: templateSource.get(t) ?? '', regex: String(m.data.fields.Regex ?? '') });
       if (t.rcode === Rcode.SERVFAIL) return replyTo(req.msg, Rcode.SERVFAIL);
       return this.respond(t, m, req, next, depth);
     }
@@ -159,11 +160,14 @@ function lookup(req: Request, name: string): Request {
 }
 
 const KEY = 'template:first-of-block';
+/** Each template's Corefile line, for explained queries (GET /explain). */
+const templateSource = new WeakMap<Template, string>();
 
 export const definition: PluginDefinition = {
   name: 'template',
   setup(d, ctx) {
     const t = parseTemplateDirective(d, ctx.block.zones);
+    templateSource.set(t, `${d.file}:${d.line}: template ${d.args.join(' ')}`);
     let firsts = ctx.shared.get(KEY) as WeakMap<object, TemplatePlugin> | undefined;
     if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
     const first = firsts.get(ctx.block);
