@@ -10,6 +10,8 @@
  * src/dns, src/corefile, src/metrics, its own folder and packages — never src/server or another
  * plugin (test/plugin/boundaries.test.ts checks it). What it needs of the server comes through
  * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.channel, ctx.sharedMemory.
+ *
+ * A walk-through with whoami as the example: src/plugin/README.md ("Writing a plugin").
  */
 import type { Directive } from '../corefile/types.ts';
 import type { Message, Question } from '../dns/types.ts';
