@@ -58,3 +58,32 @@ export function kubeadmCorefile(o: { port: number; kubeconfig: string; upstream:
 }
 `;
 }
+
+export const EXTERNAL = 200;                                  // distinct external names in the mix
+export const ext = (i: number) => `host${i}.example.com`;
+
+// ---- the pod query mix --------------------------------------------------------------------------
+/** The pod query mix of footprint.ts (see there), as dnsperf lines. */
+export function podMix(SERVICES: number): string[] {
+  const lines: string[] = [];
+  const both = (name: string) => { lines.push(`${name} A`, `${name} AAAA`); };
+  for (let k = 0; k < 2000; k++) {
+    const p = (k * 7) % NAMESPACES;                                   // the asking pod's namespace
+    const search = [`ns${p}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'];
+    const r = k % 10;
+    if (r < 3) {                                                      // svc, in the pod's namespace
+      const i = ((k * 7919) % Math.floor(SERVICES / NAMESPACES)) * NAMESPACES + p;
+      both(`svc${i}.${search[0]}`);
+    } else if (r < 6) {                                               // svc.other-ns
+      const i = (k * 104729) % SERVICES;
+      both(`svc${i}.${nsOf(i)}.${search[0]}`);                        // NXDOMAIN
+      both(`svc${i}.${nsOf(i)}.svc.cluster.local`);
+    } else {                                                          // an external name
+      const name = ext(k % EXTERNAL);
+      for (const s of search) both(`${name}.${s}`);                   // 3 × NXDOMAIN
+      both(name);
+    }
+  }
+  return lines;
+}
+

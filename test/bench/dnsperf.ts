@@ -72,7 +72,7 @@ export function benchArg(name: string, def: number): number {
 
 /** Start the clusterdns CLI (this checkout, this Node) on a Corefile, quiet, with N workers. */
 export function spawnClusterdns(corefile: string, workers: number | undefined, stdout: 'inherit' | 'ignore' | 'pipe' = 'inherit'): ChildProcess {
-  const args = ['src/cli.ts', '-conf', corefile, '-quiet'];
+  const args = [...(process.env.CLUSTERDNS_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'src/cli.ts', '-conf', corefile, '-quiet'];
   if (workers !== undefined) args.push('-workers', String(workers));
   return spawn(process.execPath, args, { stdio: ['ignore', stdout, 'inherit'] });
 }

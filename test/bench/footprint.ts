@@ -20,7 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { clusterIp, endpointIp, fakeCluster, isHeadless, kubeadmCorefile, NAMESPACES, nsOf, PER_SLICE } from './_cluster.ts';
+import { clusterIp, endpointIp, ext, EXTERNAL, fakeCluster, isHeadless, kubeadmCorefile, nsOf, PER_SLICE, podMix } from './_cluster.ts';
 import { benchArg, dnsperf, rssMiB } from './dnsperf.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
@@ -32,8 +32,6 @@ const RELOADS = benchArg('reloads', 100);
 const QPS_SECONDS = benchArg('qps-seconds', 10);
 const LIMIT = 170 * 2 ** 20;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EXTERNAL = 200;                                  // distinct external names in the mix
-const ext = (i: number) => `host${i}.example.com`;
 
 // ---- a memory cgroup of 170Mi (v1 or v2) ------------------------------------------------------
 interface Cgroup { version: 1 | 2; dir: string; oomKills(): number; peak(): number; remove(): void }
@@ -80,30 +78,6 @@ async function answers(port: number, name: string, ms: number): Promise<boolean>
   return false;
 }
 
-// ---- the pod query mix --------------------------------------------------------------------------
-function podMix(): string[] {
-  const lines: string[] = [];
-  const both = (name: string) => { lines.push(`${name} A`, `${name} AAAA`); };
-  for (let k = 0; k < 2000; k++) {
-    const p = (k * 7) % NAMESPACES;                                   // the asking pod's namespace
-    const search = [`ns${p}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'];
-    const r = k % 10;
-    if (r < 3) {                                                      // svc, in the pod's namespace
-      const i = ((k * 7919) % Math.floor(SERVICES / NAMESPACES)) * NAMESPACES + p;
-      both(`svc${i}.${search[0]}`);
-    } else if (r < 6) {                                               // svc.other-ns
-      const i = (k * 104729) % SERVICES;
-      both(`svc${i}.${nsOf(i)}.${search[0]}`);                        // NXDOMAIN
-      both(`svc${i}.${nsOf(i)}.svc.cluster.local`);
-    } else {                                                          // an external name
-      const name = ext(k % EXTERNAL);
-      for (const s of search) both(`${name}.${s}`);                   // 3 × NXDOMAIN
-      both(name);
-    }
-  }
-  return lines;
-}
-
 /** unbound's local data for the same answers: the cluster as a static zone, and the external names. */
 function referenceData(): { localZones: string[]; localData: string[] } {
   const localData: string[] = [];
@@ -132,7 +106,7 @@ const dir = mkdtempSync(join(os.tmpdir(), 'bench-footprint-'));
 const port = await freePort();
 const corefile = join(dir, 'Corefile');
 writeFileSync(corefile, kubeadmCorefile({ port, kubeconfig: api.writeKubeconfig(dir), upstream: upstream.address, health: await freePort(), ready: await freePort(), metrics: await freePort() }));
-const mix = podMix();
+const mix = podMix(SERVICES);
 const rows: [string, string][] = [];
 const made = makeCgroup();
 const cg = typeof made === 'string' ? undefined : made;
