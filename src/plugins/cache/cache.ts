@@ -66,10 +66,23 @@ export class Cache implements Plugin {
     return inZones(qname, this.cfg.zones);
   }
 
+  /** Whether no answer for `qname` may be stored: both its success and its denial caching are disabled. */
+  private neverStored(qname: string): boolean {
+    const c = this.cfg;
+    return c.pexcept.length > 0 && c.nexcept.length > 0 && inZones(qname, c.pexcept) && inZones(qname, c.nexcept);
+  }
+
   serve(req: Request, next: Next): Result {
     if (!this.inZones(req.qname)) return next(req);
     const m = this.metrics();
     m.requests.inc();
+    if (this.neverStored(req.qname)) {
+      // `disable success` and `disable denial` both cover the name (kubeadm's cluster.local):
+      // nothing for it is ever stored, so no key, lookup or fetch claim; a miss, as CoreDNS counts it.
+      m.misses.inc();
+      if (req.trace) req.trace.note('cache', { entry: 'miss', asked: 'next plugin' });
+      return next(req);
+    }
     const qEnd = questionEnd(req.wire);
     if (qEnd < 0 || !KEY.set(req.wire, qEnd, req.do, req.msg.cd)) {
       m.misses.inc();   // an unusual question (compressed, several): not cached

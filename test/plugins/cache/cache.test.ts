@@ -205,6 +205,25 @@ describe('cache', () => {
     expect(n.calls).toHaveLength(2);
   });
 
+  test('a name whose success and denial caching are both disabled goes straight on: no waiting behind the same query', async () => {
+    const s = setup('cache {\n disable success cluster.local\n disable denial cluster.local\n}');
+    const pending: (() => void)[] = [];
+    const next: Next = (req) => { s.calls.push(req); return new Promise<Message>((r) => pending.push(() => r(nxdomain(req)))); };
+    // Two of the same query at once: nothing for the name is ever stored, so the second does not
+    // wait for the first's fetch (it would find nothing to read) but asks the next plugin itself.
+    const one = s.c.serve(makeReq('x.ns.svc.cluster.local.', Type.A), next);
+    const two = s.c.serve(makeReq('x.ns.svc.cluster.local.', Type.A), next);
+    expect(s.calls).toHaveLength(2);
+    for (const p of pending) p();
+    expect((await one).rcode).toBe(Rcode.NXDOMAIN);
+    expect((await two).rcode).toBe(Rcode.NXDOMAIN);
+    expect(await metric('coredns_cache_requests_total', { server: s.server })).toBe(2);
+    expect(await metric('coredns_cache_misses_total', { server: s.server })).toBe(2);
+    // Outside those zones the cache works as before.
+    await s.ask('a.example.org.'); await s.ask('a.example.org.');
+    expect(s.calls).toHaveLength(3);
+  });
+
   test('keepttl serves the stored TTL without counting down', async () => {
     const s = setup('cache {\n keepttl\n}');
     await s.ask('k.example.');
