@@ -81,7 +81,8 @@ export class Cache implements Plugin {
       // nothing for it is ever stored, so no key, lookup or fetch claim; a miss, as CoreDNS counts it.
       m.misses.inc();
       if (req.trace) req.trace.note('cache', { entry: 'miss', asked: 'next plugin' });
-      return next(req);
+      const r = next(req);
+      return r instanceof Promise ? r.then((res) => this.countDrop(req, res)) : this.countDrop(req, r);
     }
     const qEnd = questionEnd(req.wire);
     if (qEnd < 0 || !KEY.set(req.wire, qEnd, req.do, req.msg.cd)) {
@@ -207,17 +208,30 @@ export class Cache implements Plugin {
     })();
   }
 
-  /** Cache `res` when it may be cached; return the response for the client (TTLs as stored). */
-  private save(req: Request, k: Key, qEnd: number, res: Message, refreshing: boolean): Message {
+  /** How long `res` would be stored (s), 0 when it may not be; and its kind. */
+  private duration(res: Message): [number, ReturnType<typeof classify>] {
     const t = classify(res);
-    if (res.tc || t === 'othererror' || t === 'meta' || t === 'update') return res;
+    if (res.tc || t === 'othererror' || t === 'meta' || t === 'update') return [0, t];
     const c = this.cfg;
     const min = minimalTTL(res, t);
-    let duration: number;
-    if (t === 'nxdomain' || t === 'nodata') duration = clamp(min, c.minnttl, c.nttl);
-    else if (t === 'servererror') duration = c.failttl;
-    else duration = clamp(min, c.minpttl, c.pttl);
+    if (t === 'nxdomain' || t === 'nodata') return [clamp(min, c.minnttl, c.nttl), t];
+    if (t === 'servererror') return [c.failttl, t];
+    return [clamp(min, c.minpttl, c.pttl), t];
+  }
+
+  /** For a name never stored: count coredns_cache_drops_total as save() would (an answer to another question). */
+  private countDrop(req: Request, res: Message): Message {
+    const q = res.questions[0];
+    if (q && q.type === req.qtype && q.class === req.qclass && q.name.toLowerCase() === req.qname) return res;
+    if (this.duration(res)[0] > 0) this.metrics().drops.inc();
+    return res;
+  }
+
+  /** Cache `res` when it may be cached; return the response for the client (TTLs as stored). */
+  private save(req: Request, k: Key, qEnd: number, res: Message, refreshing: boolean): Message {
+    const [duration, t] = this.duration(res);
     if (duration <= 0) return res;
+    const c = this.cfg;
     const q = res.questions[0];
     if (!q || q.type !== req.qtype || q.class !== req.qclass || q.name.toLowerCase() !== req.qname) {
       this.metrics().drops.inc();

@@ -188,6 +188,14 @@ describe('cache', () => {
     await s.ask('q.example.'); await s.ask('q.example.');
     expect(s.calls).toHaveLength(2);
     expect(await metric('coredns_cache_drops_total', { server: s.server })).toBe(2);
+    // Also for a name whose success and denial caching are both disabled (it skips the store).
+    const d = setup('cache {\n disable success example.\n disable denial example.\n}');
+    d.answer.fn = s.answer.fn;
+    await d.ask('q.example.'); await d.ask('Q.example.');
+    expect(await metric('coredns_cache_drops_total', { server: d.server })).toBe(2);
+    d.answer.fn = (req) => ({ ...replyTo(req.msg), ra: true, answers: [a(req.question.name, 300, '192.0.2.1')] });
+    await d.ask('q.example.');
+    expect(await metric('coredns_cache_drops_total', { server: d.server })).toBe(2);
   });
 
   test('only names in the cache zones; disable success/denial per zone', async () => {
