@@ -10,7 +10,7 @@
  * scratch buffer with a case-insensitive compression table and truncates like miekg/dns.
  * dns2 stays as the independent reference in the tests (test/dns).
  */
-export { decode, decodeQuery, ttlOffsets } from './decode.ts';
+export { decode, decodeQuery, questionEnd, ttlOffsets } from './decode.ts';
 export { encode, encodeQuery } from './encode.ts';
 export type { QueryOptions } from './encode.ts';
 export { DecodeError, EncodeError } from './errors.ts';

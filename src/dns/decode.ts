@@ -314,3 +314,19 @@ export function ttlOffsets(buf: Uint8Array): number[] {
   }
   return out;
 }
+
+/**
+ * Offset just past the question of a query whose one question name is written plainly at offset 12
+ * (as queries are: no compression), or -1 otherwise. Cache keys and forward match answers by it.
+ */
+export function questionEnd(buf: Uint8Array): number {
+  if (buf.length < 12 || buf[4] !== 0 || buf[5] !== 1) return -1;
+  let off = 12;
+  while (off < buf.length) {
+    const len = buf[off]!;
+    if (len === 0) return off + 5 <= buf.length ? off + 5 : -1;
+    if (len > 63) return -1;
+    off += len + 1;
+  }
+  return -1;
+}

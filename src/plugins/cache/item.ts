@@ -53,19 +53,6 @@ export function minimalTTL(m: Message, t: ResponseType): number {
   return min;
 }
 
-/** Offset just past the question of a query (a plain name at offset 12, one question); -1 otherwise. */
-export function questionEnd(buf: Uint8Array): number {
-  if (buf.length < 12 || buf[4] !== 0 || buf[5] !== 1) return -1;
-  let off = 12;
-  while (off < buf.length) {
-    const len = buf[off]!;
-    if (len === 0) return off + 5 <= buf.length ? off + 5 : -1;
-    if (len > 63) return -1;
-    off += len + 1;
-  }
-  return -1;
-}
-
 /** An answer as stored: its bytes (no OPT, every TTL at `ttl`) and where its TTL fields are. */
 export interface Stored { wire: Buffer; ttls: number[] }
 

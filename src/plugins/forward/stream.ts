@@ -12,7 +12,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { UpstreamAddr } from './hosts.ts';
-import { errnoText, hostPort, opError, questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
+import { questionEnd } from '../../dns/codec.ts';
+import { errnoText, hostPort, opError, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
 
 /** Open connections per upstream (per worker) before queries share connections. */
 export const MAX_CONNS = 64;

@@ -6,7 +6,8 @@
  */
 import dgram from 'node:dgram';
 import type { UpstreamAddr } from './hosts.ts';
-import { errnoText, hostPort, opError, questionEnd, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
+import { questionEnd } from '../../dns/codec.ts';
+import { errnoText, hostPort, opError, randomId, sameQuestion, UpstreamError, withId, type Pending } from './wire.ts';
 
 const SOCKETS = 4;            // live sockets per upstream
 const QUERIES_PER_SOCKET = 2048;

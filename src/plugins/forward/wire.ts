@@ -15,19 +15,6 @@ export function randomId(): number {
   return v;
 }
 
-/** Offset just past the question section of a query (uncompressed name at offset 12); -1 if malformed. */
-export function questionEnd(buf: Uint8Array): number {
-  if (buf.length < 12 || buf[4] !== 0 || buf[5] !== 1) return -1;
-  let off = 12;
-  while (off < buf.length) {
-    const len = buf[off]!;
-    if (len === 0) return off + 5 <= buf.length ? off + 5 : -1;
-    if (len > 63) return -1;
-    off += len + 1;
-  }
-  return -1;
-}
-
 /** Whether `resp` is a response carrying the same question as query[12..qEnd], ASCII case-insensitively. */
 export function sameQuestion(query: Uint8Array, qEnd: number, resp: Uint8Array): boolean {
   if (resp.length < qEnd || (resp[2]! & 0x80) === 0 || resp[4] !== 0 || resp[5] !== 1) return false;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { encodeQuery } from '../../../src/dns/codec.ts';
 import { CacheStore, Claim, DENIAL, Key, layout, SUCCESS } from '../../../src/plugins/cache/store.ts';
-import { questionEnd } from '../../../src/plugins/cache/item.ts';
+import { questionEnd } from '../../../src/dns/codec.ts';
 
 function store(caps: [number, number], bytes: [number, number]) {
   const lay = layout(caps, bytes);
