@@ -8,7 +8,7 @@ import { parseDuration } from '../../plugin/duration.ts';
 
 export const DEFAULT_CAP = 9984;
 /** Default bytes per cache, per entry of capacity: 9984 entries of up to 512 bytes on average (4.9 MiB). */
-const BYTES_PER_ENTRY = 512;
+export const BYTES_PER_ENTRY = 512;
 const MIN_BYTES = 16 * 1024;
 const SHARDS = 256;
 const MIN_CAP = 1024;
