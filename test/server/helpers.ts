@@ -204,7 +204,3 @@ export async function scrape(port: number): Promise<Sample[]> {
 
 /** Open file descriptors of this process (Linux). */
 export function openFds(): number { return readdirSync('/proc/self/fd').length; }
-
-
-/** Moved to test/support/wait.ts; re-exported for tests written on branches before the move. */
-export { sleep, until } from '../support/wait.ts';

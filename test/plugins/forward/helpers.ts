@@ -36,7 +36,3 @@ export function memLogger(): Logger & { lines: string[] } {
     debug: (m) => lines.push(`[DEBUG] ${m}`),
   };
 }
-
-
-/** Moved to test/support/wait.ts; re-exported for tests written on branches before the move. */
-export { sleep, until } from '../../support/wait.ts';

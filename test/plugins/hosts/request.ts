@@ -30,6 +30,3 @@ export function directive(name: string, args: string[], block: Array<[string, ..
     block: block && block.map(([n, ...a], i) => ({ name: n, args: a, file: 'Corefile', line: 3 + i, block: null })),
   };
 }
-
-/** Moved to test/support/setup-context.ts; re-exported for tests written on branches before the move. */
-export { setupContext } from '../../support/setup-context.ts';
