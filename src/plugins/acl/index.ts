@@ -17,6 +17,7 @@ import type { BlockInfo, Logger, Next, Plugin, PluginDefinition, Request, Result
 import { noResponse } from '../../plugin/noresponse.ts';
 import type { CounterSeries } from '../../metrics/series.ts';
 import { aclSeries } from './metrics.ts';
+import { perBlock } from '../../plugin/per-block.ts';
 import { parseAclDirective, type Action, type Policy, type Rule } from './setup.ts';
 
 const EDNS0_EDE = 15;
@@ -121,22 +122,12 @@ class AclPlugin implements Plugin {
   }
 }
 
-const KEY = 'acl:first-of-block';
-
 export const definition: PluginDefinition = {
   name: 'acl',
   setup(d, ctx) {
     const rule = parseAclDirective(d, ctx.block.zones);
-    let firsts = ctx.shared.get(KEY) as WeakMap<object, AclPlugin> | undefined;
-    if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
-    const first = firsts.get(ctx.block);
-    if (first) {
-      first.rules.push(rule);
-      return { name: 'acl' }; // no serve: the block's first acl plugin checks every rule
-    }
-    const p = new AclPlugin(ctx.block, ctx.log);
-    p.rules.push(rule);
-    firsts.set(ctx.block, p);
-    return p;
+    const { plugin, first } = perBlock(ctx, 'acl', () => new AclPlugin(ctx.block, ctx.log));
+    plugin.rules.push(rule);
+    return first ? plugin : { name: 'acl' }; // no serve: the block's first acl plugin checks every rule
   },
 };

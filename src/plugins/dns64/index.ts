@@ -19,6 +19,7 @@ import type { Directive } from '../../corefile/types.ts';
 import type { BlockInfo, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { isNoResponse } from '../../plugin/noresponse.ts';
 import { translatedSeries } from './metrics.ts';
+import { perBlock } from '../../plugin/per-block.ts';
 import { embedIPv4, parseDns64, type Dns64Config } from './setup.ts';
 
 /** When SOA is unknown, the synthesized TTL is at most this (RFC 6147 5.1.7). */
@@ -102,19 +103,12 @@ class Dns64Plugin implements Plugin {
   }
 }
 
-const KEY = 'dns64:first-of-block';
-
 export const definition: PluginDefinition = {
   name: 'dns64',
   setup(d, ctx) {
-    let firsts = ctx.shared.get(KEY) as WeakMap<object, Dns64Plugin> | undefined;
-    if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
-    const first = firsts.get(ctx.block);
-    const p = first ?? new Dns64Plugin(ctx.block);
-    p.lines.push(d);
-    p.cfg = parseDns64(p.lines);
-    if (first) return { name: 'dns64' }; // no serve: the block's first dns64 plugin does the work
-    firsts.set(ctx.block, p);
-    return p;
+    const { plugin, first } = perBlock(ctx, 'dns64', () => new Dns64Plugin(ctx.block));
+    plugin.lines.push(d);
+    plugin.cfg = parseDns64(plugin.lines);
+    return first ? plugin : { name: 'dns64' }; // no serve: the block's first dns64 plugin does the work
   },
 };

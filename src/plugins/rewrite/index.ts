@@ -20,6 +20,7 @@ import { isValidName, lowerName } from '../../dns/name.ts';
 import { Rcode, type Message } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { reportError } from '../../plugin/errors.ts';
+import { perBlock } from '../../plugin/per-block.ts';
 import { WRITER } from '../../plugin/contract.ts';
 import { typeString } from '../../dns/mnemonics.ts';
 import { revert, type Ask, type ResponseRule } from './response.ts';
@@ -104,7 +105,6 @@ function ruleArgs(d: Directive): string[] {
   return args;
 }
 
-const KEY = 'rewrite:first-of-block';
 /** Each rule's Corefile line and text, for explained queries (GET /explain). */
 const ruleSource = new WeakMap<Rule, string>();
 
@@ -119,15 +119,8 @@ export const definition: PluginDefinition = {
       throw e;
     }
     ruleSource.set(rule, `${d.file}:${d.line}: rewrite ${ruleArgs(d).join(' ')}`);
-    let firsts = ctx.shared.get(KEY) as WeakMap<object, RewritePlugin> | undefined;
-    if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
-    const first = firsts.get(ctx.block);
-    if (first) {
-      first.rules.push(rule);
-      return { name: 'rewrite' }; // no serve: the block's first rewrite runs every rule
-    }
-    const p = new RewritePlugin([rule], ctx.log);
-    firsts.set(ctx.block, p);
-    return p;
+    const { plugin, first } = perBlock(ctx, 'rewrite', () => new RewritePlugin([], ctx.log));
+    plugin.rules.push(rule);
+    return first ? plugin : { name: 'rewrite' }; // no serve: the block's first rewrite runs every rule
   },
 };

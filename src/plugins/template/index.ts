@@ -21,6 +21,7 @@ import { templateData } from './data.ts';
 import type { GoTemplate } from './gotemplate/exec.ts';
 import { templateMetrics, type TemplateMetrics } from './metrics.ts';
 import { parseRR } from './rr.ts';
+import { perBlock } from '../../plugin/per-block.ts';
 import { parseTemplateDirective, type Template } from './setup.ts';
 
 const ANY = 255;
@@ -159,7 +160,6 @@ function lookup(req: Request, name: string): Request {
   return { ...req, msg, question, qname: lowerName(name), wire: encode(msg), meta: new Map() };
 }
 
-const KEY = 'template:first-of-block';
 /** Each template's Corefile line, for explained queries (GET /explain). */
 const templateSource = new WeakMap<Template, string>();
 
@@ -168,16 +168,8 @@ export const definition: PluginDefinition = {
   setup(d, ctx) {
     const t = parseTemplateDirective(d, ctx.block.zones);
     templateSource.set(t, `${d.file}:${d.line}: template ${d.args.join(' ')}`);
-    let firsts = ctx.shared.get(KEY) as WeakMap<object, TemplatePlugin> | undefined;
-    if (!firsts) { firsts = new WeakMap(); ctx.shared.set(KEY, firsts); }
-    const first = firsts.get(ctx.block);
-    if (first) {
-      first.templates.push(t);
-      return { name: 'template' }; // no serve: the block's first template plugin tries every template
-    }
-    const p = new TemplatePlugin(ctx.block);
-    p.templates.push(t);
-    firsts.set(ctx.block, p);
-    return p;
+    const { plugin, first } = perBlock(ctx, 'template', () => new TemplatePlugin(ctx.block));
+    plugin.templates.push(t);
+    return first ? plugin : { name: 'template' }; // no serve: the block's first template plugin tries every template
   },
 };
