@@ -70,20 +70,14 @@ export function readUserBytesWithStatsSync(file: string, kind: FileKind): { byte
   try { fd = fs.openSync(file, FLAGS); } catch (e) { throw fromErrno(file, e); }
   try {
     const stats = fs.fstatSync(fd);
-    check(file, stats, kind);
-    const max = LIMITS[kind];
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const r = new BoundedRead(file, stats, kind);
     for (;;) {
-      const b = Buffer.allocUnsafe(Math.min(max + 1 - total, Math.max(stats.size + 1 - total, 64 * KiB)));
+      const b = r.buffer();
       let n: number;
       try { n = fs.readSync(fd, b, 0, b.length, null); } catch (e) { throw fromErrno(file, e); }
-      if (n === 0) break;
-      chunks.push(b.subarray(0, n));
-      total += n;
-      if (total > max) throw tooBig(file, kind);
+      if (!r.add(b, n)) break;
     }
-    return { bytes: finish(file, stats, chunks, total), stats };
+    return { bytes: r.bytes(), stats };
   } finally {
     fs.closeSync(fd);
   }
@@ -94,20 +88,14 @@ async function readUserBytes(file: string, kind: FileKind): Promise<{ bytes: Buf
   try { fh = await open(file, FLAGS); } catch (e) { throw fromErrno(file, e); }
   try {
     const stats = await fh.stat();
-    check(file, stats, kind);
-    const max = LIMITS[kind];
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const r = new BoundedRead(file, stats, kind);
     for (;;) {
-      const b = Buffer.allocUnsafe(Math.min(max + 1 - total, Math.max(stats.size + 1 - total, 64 * KiB)));
+      const b = r.buffer();
       let n: number;
       try { ({ bytesRead: n } = await fh.read(b, 0, b.length, null)); } catch (e) { throw fromErrno(file, e); }
-      if (n === 0) break;
-      chunks.push(b.subarray(0, n));
-      total += n;
-      if (total > max) throw tooBig(file, kind);
+      if (!r.add(b, n)) break;
     }
-    return { bytes: finish(file, stats, chunks, total), stats };
+    return { bytes: r.bytes(), stats };
   } finally {
     await fh.close();
   }
@@ -119,11 +107,40 @@ function check(file: string, st: fs.Stats, kind: FileKind): void {
   if (st.size > LIMITS[kind]) throw tooBig(file, kind);
 }
 
-function finish(file: string, st: fs.Stats, chunks: Buffer[], total: number): Buffer {
-  if (st.size === 0 && total > 0) {
-    throw new UserFileError(file, 'ENOTREG', 'is a kernel pseudo-file (reports size 0 but has content, as in /proc or /sys), not a regular file');
+/**
+ * The checks and the size cap of one read, shared by the sync and async readers: the opened file's
+ * stats are checked first; each chunk is counted against the cap as it is read (the file may grow
+ * or lie about its size); a file that says size 0 but has content is a kernel pseudo-file.
+ */
+class BoundedRead {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  private readonly file: string;
+  private readonly stats: fs.Stats;
+  private readonly kind: FileKind;
+  constructor(file: string, stats: fs.Stats, kind: FileKind) {
+    check(file, stats, kind);
+    this.file = file; this.stats = stats; this.kind = kind;
   }
-  return Buffer.concat(chunks, total);
+  /** A buffer for the next read: what the file says is left, at least 64 KiB, at most the cap + 1. */
+  buffer(): Buffer {
+    const max = LIMITS[this.kind];
+    return Buffer.allocUnsafe(Math.min(max + 1 - this.total, Math.max(this.stats.size + 1 - this.total, 64 * KiB)));
+  }
+  /** Count `n` bytes read into `b`; false at the end of the file. Throws past the cap. */
+  add(b: Buffer, n: number): boolean {
+    if (n === 0) return false;
+    this.chunks.push(b.subarray(0, n));
+    this.total += n;
+    if (this.total > LIMITS[this.kind]) throw tooBig(this.file, this.kind);
+    return true;
+  }
+  bytes(): Buffer {
+    if (this.stats.size === 0 && this.total > 0) {
+      throw new UserFileError(this.file, 'ENOTREG', 'is a kernel pseudo-file (reports size 0 but has content, as in /proc or /sys), not a regular file');
+    }
+    return Buffer.concat(this.chunks, this.total);
+  }
 }
 
 function text(file: string, b: Buffer): string {
