@@ -25,6 +25,7 @@ export class HostsFileWatcher {
   private mtimeMs = -1;
   private size = -1;
   private failing = false;
+  private failingWhy = '';       // the reason last logged, so a changed reason is logged again
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
@@ -70,9 +71,12 @@ export class HostsFileWatcher {
       this.apply(r.text, r.stats);
       this.recovered();
     } catch (err) {
-      if (!this.failing) {
+      // Logged once per reason: a file that goes missing and then comes back as a FIFO is said
+      // twice (the second reason is the one the operator must fix), not once per check.
+      const why = err instanceof UserFileError ? err.message : `${this.path}: ${err instanceof Error ? err.message : String(err)}`;
+      if (!this.failing || why !== this.failingWhy) {
         this.failing = true;
-        const why = err instanceof UserFileError ? err.message : `${this.path}: ${err instanceof Error ? err.message : String(err)}`;
+        this.failingWhy = why;
         this.log.warning(`Failed to read hosts file ${why}; keeping the last ${this.index.entries()} entries`);
       }
     }
@@ -81,6 +85,7 @@ export class HostsFileWatcher {
   private recovered(): void {
     if (!this.failing) return;
     this.failing = false;
+    this.failingWhy = '';
     this.log.info(`Hosts file ${this.path} is readable again`);
   }
 

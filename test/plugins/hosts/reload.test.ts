@@ -96,6 +96,23 @@ describe('hosts file reload', () => {
     expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
   });
 
+  it('a changed reason is logged again (missing, then a directory), each reason once', async () => {
+    const file = join(dir, 'reasons');
+    writeFileSync(file, '10.0.0.1 a.example.org\n');
+    const { p, ctx } = await start(file, '20ms');
+    const checks = await witness('20ms');
+    const warnings = () => ctx.lines.filter((l) => l.startsWith('[WARNING]'));
+    unlinkSync(file);
+    await settles(async () => warnings().length, 1);
+    expect(warnings()[0]).toMatch(/ENOENT/);
+    mkdirSync(file);
+    await settles(async () => warnings().length, 2);
+    await checks(3); // more checks of the same reason say nothing more
+    expect(warnings()).toHaveLength(2);
+    expect(warnings()[1]).toMatch(/is a directory; keeping the last 2 entries$/);
+    expect(await addresses(p, 'a.example.org.')).toEqual(['10.0.0.1']);
+  });
+
   it('reload 0 never re-reads; close stops the checks', async () => {
     const file = join(dir, 'noreload');
     writeFileSync(file, '10.0.0.1 a.example.org\n');
