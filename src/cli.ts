@@ -203,6 +203,17 @@ async function main(): Promise<number> {
     return 1;
   }
   if (f.pidfile) writeFileSync(f.pidfile, `${process.pid}\n`);
+  // A fatal event (loop detected, workers that keep dying) was logged by the server; here the
+  // process ends with status 1, as CoreDNS's log.Fatal, so the kubelet restarts the pod: at once
+  // for a plugin's, after stopping the remaining workers when they are what failed.
+  const s = server;
+  void s.fatal.then(async (e) => {
+    if (stopping) return;
+    stopping = true;
+    process.exitCode = 1;
+    if (e.kind === 'workers') await s.stop().catch(() => {});
+    process.exit(1);
+  });
   watch?.start();
   if (requested) void stop(requested);
   else if (reloadQueued) reload();

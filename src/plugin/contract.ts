@@ -141,9 +141,9 @@ export interface SetupContext {
   channel(name: string): Channel;
   /**
    * Report that this server cannot go on (e.g. loop saw its probe come back): the server logs
-   * `[FATAL] plugin/NAME: reason` and stops — by default the process exits with status 1, as
-   * CoreDNS's log.Fatal; an embedder (ServerOptions.onFatal) decides otherwise. Never call
-   * process.exit from a plugin.
+   * `[FATAL] plugin/NAME: reason` and hands the event to whoever started it: the command line
+   * then exits with status 1, as CoreDNS's log.Fatal; an embedder (ServerOptions.onFatal,
+   * Server.fatal) decides otherwise. Never call process.exit from a plugin.
    */
   fatal(reason: string): void;
   /** Register a function run when the whole server shuts down or reloads (besides Plugin.close). */

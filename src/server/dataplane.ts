@@ -1,8 +1,10 @@
 /**
  * The data plane of one thread: the DNS listeners and the generation answering on them.
- * Applying a new generation swaps the handler behind each listener that stays, opens the new
- * ones and closes the ones no longer wanted; the old generation's plugins are closed once its
- * in-flight queries are done (or after a grace period), so a reload drops nothing.
+ * Switching to a new generation is two steps, so that a multi-thread reload can be all-or-nothing:
+ * prepare opens the new listeners and starts the new plugins beside the serving generation;
+ * commit swaps the handler behind each listener that stays and closes the ones no longer wanted,
+ * and abort closes what prepare opened instead. The previous generation's plugins are closed once
+ * its in-flight queries are done (or after a grace period), so a reload drops nothing.
  */
 import type { Logger } from '../plugin/contract.ts';
 import type { Generation } from './generation.ts';
@@ -13,6 +15,14 @@ import { listenTcp, listenUdp, type Listener } from './listeners.ts';
 const DRAIN_MS = 5_000;
 
 export interface BoundListener { protocol: 'udp' | 'tcp'; address: string; port: number; native?: boolean }
+
+/** A generation prepared beside the serving one (DataPlane.prepare), waiting for commit or abort. */
+export interface PreparedSwitch {
+  readonly gen: Generation;
+  readonly handlers: QueryHandler[];
+  readonly wanted: Map<string, QueryHandler>;
+  readonly opened: [string, { udp: Listener; tcp: Listener }][];
+}
 
 export class DataPlane {
   private readonly listeners = new Map<string, { udp: Listener; tcp: Listener }>();
@@ -33,8 +43,18 @@ export class DataPlane {
     return out;
   }
 
-  /** Switch to `gen`. Throws (leaving the old generation serving) if a new listener cannot be opened or a plugin cannot start. */
+  /** Switch to `gen` (prepare, then commit). Throws, leaving the old generation serving, as prepare does. */
   async apply(gen: Generation): Promise<void> {
+    await this.commit(await this.prepare(gen));
+  }
+
+  /**
+   * The first half of a switch to `gen`: open the listeners it adds and start its plugins, while
+   * the serving generation keeps answering on every listener it has. Throws (having closed what
+   * it opened, but not `gen`: the caller closes it) if a new listener cannot be opened or a
+   * plugin cannot start. The result is then committed or aborted, exactly once.
+   */
+  async prepare(gen: Generation): Promise<PreparedSwitch> {
     const wanted = new Map<string, QueryHandler>();
     const handlers: QueryHandler[] = [];
     const opened: [string, { udp: Listener; tcp: Listener }][] = [];
@@ -68,23 +88,34 @@ export class DataPlane {
       for (const [, l] of opened) { await l.udp.close(); await l.tcp.close(); }
       throw e;
     }
-    for (const [key, l] of opened) this.listeners.set(key, l);
+    return { gen, handlers, wanted, opened };
+  }
+
+  /** The second half: `p` answers on every listener, the listeners it does not want close, and the previous generation is drained and closed. */
+  async commit(p: PreparedSwitch): Promise<void> {
+    for (const [key, l] of p.opened) this.listeners.set(key, l);
     for (const [key, l] of this.listeners) {
-      const h = wanted.get(key);
+      const h = p.wanted.get(key);
       if (h) { l.udp.handler = h; l.tcp.handler = h; }
     }
     for (const [key, l] of [...this.listeners]) {
-      if (wanted.has(key)) continue;
+      if (p.wanted.has(key)) continue;
       this.listeners.delete(key);
       await l.udp.close();
       await l.tcp.close();
     }
     const old = this.gen;
     const oldHandlers = this.handlers;
-    this.gen = gen;
-    this.handlers = handlers;
-    this.byListener = wanted;
+    this.gen = p.gen;
+    this.handlers = p.handlers;
+    this.byListener = p.wanted;
     if (old) await drainThenClose(old, oldHandlers);
+  }
+
+  /** Undo a prepare: close the listeners it opened (after their in-flight queries) and its generation; the serving one is untouched. */
+  async abort(p: PreparedSwitch): Promise<void> {
+    for (const [, l] of p.opened) { await l.udp.close(); await l.tcp.close(); }
+    await drainThenClose(p.gen, p.handlers);
   }
 
   /** Names of this thread's serving plugins that say they are not ready. */

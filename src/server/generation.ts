@@ -14,7 +14,7 @@ import type { BlockRuntime } from './handler.ts';
 import { buildChain } from './chain.ts';
 import { makeLogger, type LogSink } from './log.ts';
 import { SHARED } from './shared.ts';
-import { exitOnFatal, type FatalHandler } from './fatal.ts';
+import { logFatal, type FatalHandler } from './fatal.ts';
 import { serverServices } from './services.ts';
 
 export type Role = SetupContext['role'];
@@ -39,7 +39,7 @@ export interface GenerationOptions {
   notChecked?: (line: string) => void;
   /** role 'data': the shared memory the control side's generation allocated (Generation.memory). */
   memory?: ReadonlyMap<string, SharedArrayBuffer>;
-  /** Receives a plugin's `[FATAL] plugin/NAME: reason` line (SetupContext.fatal); default: log it and exit 1. */
+  /** Receives a plugin's `[FATAL] plugin/NAME: reason` line (SetupContext.fatal); default: log it (src/server/fatal.ts). */
   fatal?: FatalHandler;
 }
 
@@ -139,7 +139,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
         block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared, env: o.env ?? process.env, server,
         channel: (name) => o.hub.open(`${bi}/${di}/${d.name}/${name}`),
         onClose: (fn) => { closers.push(fn); },
-        fatal: (reason) => (o.fatal ?? exitOnFatal(o.sink))(`[FATAL] plugin/${d.name}: ${reason}`),
+        fatal: (reason) => (o.fatal ?? logFatal(o.sink))(`[FATAL] plugin/${d.name}: ${reason}`),
         mode: o.mode ?? 'serve',
         notChecked: (what) => o.notChecked?.(`${d.file}:${d.line}: ${d.name}: ${what}`),
         sharedMemory: (name, bytes) => sharedMemory(`${bi}/${di}/${d.name}/${name}`, bytes),

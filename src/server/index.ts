@@ -2,28 +2,34 @@
  * The server's lifecycle: start from a Corefile, reload to a new Corefile without closing the
  * ports, stop gracefully. With one worker everything runs in this thread ('single'); with more,
  * this thread is the control plane (plugins set up with role 'control': Kubernetes watches, side
- * HTTP listeners, reload) and each worker thread is a data plane with its own reusePort sockets.
+ * HTTP listeners, reload) and a WorkerPool (pool.ts) runs the data planes, each worker thread with
+ * its own reusePort sockets. A reload is all-or-nothing across the threads. Nothing here exits the
+ * process: fatal events go to whoever started the server (ServerOptions.onFatal, Server.fatal).
  */
-import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { readUserFile } from '../corefile/files.ts';
 import { AggregatorRegistry } from 'prom-client';
 import { registry } from '../metrics/registry.ts';
 import { buildInfo, panics } from '../metrics/dns.ts';
 import type { Logger } from '../plugin/contract.ts';
-import { ControlHub, LoopbackHub, type Envelope } from './channels.ts';
+import { ControlHub, LoopbackHub } from './channels.ts';
 import { DataPlane, type BoundListener } from './dataplane.ts';
-import { buildGeneration, ConfigErrors, type Generation } from './generation.ts';
+import { buildGeneration, type Generation } from './generation.ts';
 import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
 import { reloadMetrics } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
-import { defaultWorkers, workerResourceLimits } from './sizing.ts';
+import { defaultWorkers } from './sizing.ts';
 import { collectAfterReload } from './gc.ts';
-import { explainInWorker } from './explain-bridge.ts';
 import type { ExplainQuery } from './explain.ts';
+import type { FatalEvent } from './fatal.ts';
+import { WorkerPool } from './pool.ts';
 
 export { SHARED };
+export type { FatalEvent };
+
+/** How long every worker has to prepare a new generation before the reload fails (ServerOptions.reloadTimeoutMs). */
+const RELOAD_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   corefilePath: string;       // for errors and relative paths; "-" for stdin
@@ -38,13 +44,26 @@ export interface ServerOptions {
    * -configmap's watch. The source applies its own changes, so the reload plugin's poll is off.
    */
   corefileSource?: () => Promise<string>;
-  /** Receives a plugin's `[FATAL] ...` line (SetupContext.fatal); default: log it and exit 1. */
-  onFatal?: (line: string) => void;
+  /**
+   * Receives each fatal event (a plugin's SetupContext.fatal, worker threads that keep dying),
+   * after the server logged its line. The server never exits the process; Server.fatal resolves
+   * with the first event too. The command line stops and exits 1 (src/cli.ts).
+   */
+  onFatal?: (e: FatalEvent) => void;
+  /** With workers: how long each has to prepare a reload's new generation (default 30 s); later is a failed reload. */
+  reloadTimeoutMs?: number;
+  /**
+   * Tests only, with workers: the worker in slot `worker` (0-based) fails every reload's prepare
+   * with the error `fail`, or answers it only after `delayMs`.
+   */
+  reloadFaultForTest?: { worker: number; fail?: string; delayMs?: number };
 }
 
 export interface Server {
   readonly listeners: BoundListener[];
   readonly workers: number;
+  /** Resolves with the first fatal event (see ServerOptions.onFatal); the server keeps running until stopped. */
+  readonly fatal: Promise<FatalEvent>;
   /** Tests only: make one worker thread die with an uncaught exception (multi-worker mode). */
   crashWorkerForTest?(): void;
   /** Tests only: each worker thread's own metrics (prom-client JSON), before /metrics sums them. */
@@ -73,7 +92,14 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const queued = new Map<'force' | 'plain', Promise<boolean>>();
   let singleServer: Server | undefined;
   let multiServer: Server | undefined;
-  const base = { file: o.corefilePath, dnsPort, sink, shared, env, fatal: o.onFatal };
+  let firstFatal!: (e: FatalEvent) => void;
+  const fatal = new Promise<FatalEvent>((r) => { firstFatal = r; });
+  const reportFatal = (e: FatalEvent): void => {
+    sink.write(e.line);
+    o.onFatal?.(e);
+    firstFatal(e);
+  };
+  const base = { file: o.corefilePath, dnsPort, sink, shared, env, fatal: (line: string) => reportFatal({ kind: 'plugin', line }) };
 
   if (workers === 1) {
     const plane = new DataPlane(false, log);
@@ -90,9 +116,16 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     const server: Server = {
       get listeners() { return plane.bound; },
       workers,
+      fatal,
       reload: (r) => reloadWith(r, async (text) => {
         const next = await build(text);
-        try { await plane.apply(next); } catch (e) { await next.close(); throw e; }
+        try {
+          await plane.apply(next);
+        } catch (e) {
+          await next.close();
+          shared.set(SHARED.generationPlugins, gen.plugins);   // next.start() may have pointed it at the abandoned plugins
+          throw e;
+        }
         gen = next;
         collectAfterReload();
       }),
@@ -103,119 +136,50 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     return server;
   }
 
-  // Control plane in this thread, data planes in workers.
-  const ports = new Set<Worker>();
-  let hub = new ControlHub(`g${genId}:`, ports);
-  let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
-  let genText = currentText;   // the Corefile of `gen`: a replacement worker gets it with gen.memory
-  const pool: Worker[] = [];
-  const pendingMetrics = new Map<number, (json: unknown) => void>();
-  const pendingReady = new Map<number, (names: string[]) => void>();
-  let metricsId = 0;
-  let bound: BoundListener[] = [];
+  // Control plane in this thread, data planes in workers (src/server/pool.ts).
+  const pool = new WorkerPool({
+    size: workers, file: o.corefilePath, dnsPort, env, log, sink,
+    onChannel: (e, from) => { for (const h of hubs) h.receive(e, from); },
+    onFatal: reportFatal,
+    ...(o.reloadFaultForTest ? { fault: o.reloadFaultForTest } : {}),
+  });
+  const hub = new ControlHub(`g${genId}:`, pool.ports);
+  // Hubs of the control generations alive: the serving one, and one being switched to.
   const hubs = new Set<ControlHub>([hub]);
-  let started = 0;
+  let gen = await buildGeneration({ ...base, text: currentText, role: 'control', hub });
   // The ready plugin runs here, but the plugins that answer are in the workers: ask them too.
-  shared.set(SHARED.workersNotReady, async () => {
-    if (started < workers) return ['server'];
-    const lists = await Promise.all(pool.map((w) => new Promise<string[]>((resolve) => {
-      const id = ++metricsId;
-      const t = setTimeout(() => { pendingReady.delete(id); resolve(['worker']); }, 2_000);
-      pendingReady.set(id, (names) => { clearTimeout(t); pendingReady.delete(id); resolve(names); });
-      w.postMessage({ t: 'ready?', id });
-    })));
-    return lists.flat();
-  });
-  let stopping = false;
-  let serving = false;
-  const respawns: number[] = [];
-  /** Start one data-plane worker on the current Corefile; resolves once it listens. */
-  const spawn = () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), {
-      workerData: { text: genText, file: o.corefilePath, dnsPort, gen: genId, env: { ...env }, memory: gen.memory },
-      resourceLimits: workerResourceLimits(workers),   // V8 heap within the container's memory limit
-    });
-    pool.push(w);
-    ports.add(w);
-    w.on('message', (m: { t: string } & Record<string, unknown>) => {
-      switch (m.t) {
-        case 'ch': for (const h of hubs) h.receive(m as unknown as Envelope, w); break;
-        case 'log': sink.write(m.line as string); break;
-        case 'ready':
-          if (m.id !== undefined) pendingReady.get(m.id as number)?.(m.notReady as string[]);
-          else { bound = m.listeners as BoundListener[]; started++; resolve(); }
-          break;
-        case 'failed': reject(new Error(m.error as string)); break;
-        case 'metrics': pendingMetrics.get(m.id as number)?.(m.json); break;
-        default: w.emit(`x:${m.t}`, m);
-      }
-    });
-    // An uncaught exception ended the thread: a panic nothing recovered, so count it as CoreDNS
-    // counts panics (the CoreDNSPanics alert watches coredns_panics_total), then log it.
-    w.on('error', (e) => { panics().inc(); log.error(`worker: ${e.stack ?? e.message}`); reject(e); });
-    w.on('exit', (code) => {
-      pool.splice(pool.indexOf(w), 1);
-      ports.delete(w);
-      w.emit('x:gone', { t: 'gone', error: `worker exited with code ${code}` });
-      if (stopping || !serving) return;
-      // A worker that dies is replaced (its socket closed with it; the others kept answering),
-      // but not in a tight loop: at most 5 replacements a minute, then the process exits so the
-      // kubelet restarts the pod with its back-off.
-      const now = Date.now();
-      while (respawns.length > 0 && now - respawns[0]! > 60_000) respawns.shift();
-      if (respawns.length >= 5) {
-        log.error(`worker exited with code ${code}; 5 workers died within a minute, giving up`);
-        process.exitCode = 1;
-        void server.stop().finally(() => process.exit(1));
-        return;
-      }
-      respawns.push(now);
-      started--;
-      log.error(`worker exited with code ${code}; starting a new one`);
-      spawn().catch((e: unknown) => log.error(`replacing a worker failed: ${(e as Error).message}`));
-    });
-  });
+  shared.set(SHARED.workersNotReady, () => pool.notReady());
   try {
-    await Promise.all(Array.from({ length: workers }, spawn));
+    await pool.start({ gen: genId, text: currentText, memory: gen.memory });
     // Start the control side (side HTTP listeners, the wait for the Kubernetes sync) only once
     // every worker listens, as in single-thread mode: /ready must not say 200 (and send traffic
     // here) while no socket is open on the DNS port yet.
     await gen.start();
-    serving = true;
+    pool.serve();
   } catch (e) {
-    stopping = true;
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.stop();
     await gen.close();
     throw e;
   }
-  /** One worker's registry as JSON ([] if it does not answer within 2 s). */
-  const workerMetrics = (w: Worker) => new Promise<unknown>((resolve) => {
-    const id = ++metricsId;
-    const t = setTimeout(() => { pendingMetrics.delete(id); resolve([]); }, 2_000);
-    pendingMetrics.set(id, (json) => { clearTimeout(t); pendingMetrics.delete(id); resolve(json); });
-    w.postMessage({ t: 'metrics', id });
-  });
   shared.set(SHARED.metrics, async () => {
-    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...pool.map(workerMetrics)]);
-    const agg = AggregatorRegistry.aggregate(jsons as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+    const jsons = await Promise.all([registry.getMetricsAsJSON(), ...await pool.metrics()]);
+    const agg = AggregatorRegistry.aggregate(jsons);
     return { text: await agg.metrics(), contentType: agg.contentType };
   });
-  shared.set(SHARED.explain, (q: ExplainQuery) => explainInWorker(pool, q));
-  /** Send a command to a worker and wait for its reply (or for it to exit). */
-  const ask = (w: Worker, msg: unknown, reply: string) => new Promise<Record<string, unknown>>((resolve) => {
-    const done = (m: Record<string, unknown>) => { w.off(`x:${reply}`, done); w.off('x:gone', done); resolve(m); };
-    w.once(`x:${reply}`, done);
-    w.once('x:gone', done);
-    w.postMessage(msg);
-  });
+  shared.set(SHARED.explain, (q: ExplainQuery) => pool.explain(q));
   const server: Server = {
-    get listeners() { return bound; },
+    get listeners() { return pool.listeners; },
     workers,
-    crashWorkerForTest: () => pool[0]?.postMessage({ t: 'crash' }),
-    workerMetricsForTest: () => Promise.all(pool.map(async (w) => ({ threadId: w.threadId, metrics: await workerMetrics(w) }))),
+    fatal,
+    crashWorkerForTest: () => pool.crashOneForTest(),
+    workerMetricsForTest: () => pool.metricsByThread(),
     reload: (r) => reloadWith(r, async (text) => {
+      // All or nothing: the new generation is built and started here and prepared in every worker
+      // beside the serving one; only when every thread has it does any switch. If one fails (a
+      // Corefile error, a file or port one side cannot use, a worker that dies or does not answer
+      // in time), what was built is closed everywhere and every thread keeps the old generation.
       const id = genId + 1;
-      const nextHub = new ControlHub(`g${id}:`, ports);
+      const nextHub = new ControlHub(`g${id}:`, pool.ports);
       hubs.add(nextHub);
       let next: Generation;
       try {
@@ -227,36 +191,32 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       const abandon = async (e: unknown): Promise<never> => {
         hubs.delete(nextHub);
         await next.close();
+        shared.set(SHARED.generationPlugins, gen.plugins);   // next.start() pointed it at the abandoned plugins
         throw e;
       };
       // A plugin that cannot start (a side port taken) leaves the running generation serving.
       try { await next.start(); } catch (e) { await abandon(e); }
-      const results = await Promise.all(pool.map((w) => ask(w, { t: 'reload', text, gen: id, memory: next.memory }, 'reloaded')));
-      // No worker could switch (its new DNS port is taken, ...): they all still serve the old
-      // generation, so the control side stays on it too and the reload fails.
-      if (results.every((r) => r.error)) await abandon(new Error(String(results[0]!.error)));
-      const failed = results.find((r) => r.error);
-      if (failed) {
-        // Workers that could not switch keep the old generation; keep its control side too.
-        log.error(`a worker could not switch to the new Corefile: ${String(failed.error)}`);
+      const ref = { gen: id, text, memory: next.memory };
+      const failure = await pool.prepare(ref, o.reloadTimeoutMs ?? RELOAD_TIMEOUT_MS);
+      if (failure !== undefined) {
+        await pool.abort(id);
+        await abandon(new Error(`a worker could not switch to the new Corefile: ${failure}`));
       }
+      await pool.commit(ref);
       const old = gen;
       genId = id;
       gen = next;
-      genText = text;
-      hub = nextHub;
-      for (const h of hubs) if (h !== nextHub && !failed) hubs.delete(h);
-      if (!failed) { await old.close(); collectAfterReload(); }
+      for (const h of hubs) if (h !== nextHub) hubs.delete(h);
+      await old.close();
+      collectAfterReload();
     }),
     stop: () => stopWith(async () => {
-      stopping = true;
-      await Promise.all(pool.map((w) => ask(w, { t: 'stop' }, 'stopped')));
-      await Promise.all(pool.map((w) => w.terminate()));
+      await pool.stop();
       await gen.close();
     }),
   };
   multiServer = server;
-  afterStart(gen, bound);
+  afterStart(gen, pool.listeners);
   return server;
 
   function afterStart(g: Generation, l: BoundListener[]): void {
@@ -308,7 +268,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     try {
       await swap(text);
     } catch (e) {
-      const msg = e instanceof ConfigErrors ? e.message.split('\n').join('; ') : (e as Error).message;
+      const msg = (e as Error).message.split('\n').join('; ');   // ConfigErrors (here or from a worker): FILE:LINE each
       log.error(`Restart failed: ${msg}`);
       reloadMetrics().failed.inc();
       r?.onError?.(msg);

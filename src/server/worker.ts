@@ -1,90 +1,129 @@
 /**
  * A data-plane worker thread: sets up the plugins with role 'data', binds its own reusePort
- * UDP/TCP sockets and answers queries. It talks to the main thread for channels, reloads,
- * metrics scrapes and shutdown.
+ * UDP/TCP sockets and answers queries. It talks to the control thread (WorkerPool) only through
+ * the typed messages of src/server/messages.ts: channels, two-phase reloads (prepare, then commit
+ * or abort), metrics scrapes, readiness, /explain and shutdown.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { registry } from '../metrics/registry.ts';
-import { DataHub, type Envelope } from './channels.ts';
-import { DataPlane } from './dataplane.ts';
+import { DataHub } from './channels.ts';
+import { DataPlane, type PreparedSwitch } from './dataplane.ts';
 import { collectAfterReload } from './gc.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
-import type { ExplainCommand, ExplainReply } from './explain-bridge.ts';
+import type { FromWorker, GenerationMemory, ToWorker, WorkerInit } from './messages.ts';
 
-/** `memory`: the control generation's shared memory (SetupContext.sharedMemory), for this generation. */
-type Memory = ReadonlyMap<string, SharedArrayBuffer>;
-interface Init { text: string; file: string; dnsPort: number; gen: number; env: NodeJS.ProcessEnv; memory?: Memory }
-type Command =
-  | Envelope
-  | { t: 'reload'; text: string; gen: number; memory: Memory }
-  | { t: 'metrics'; id: number }
-  | { t: 'ready?'; id: number }
-  | { t: 'stop' }
-  | { t: 'crash' }
-  | ExplainCommand;
+/** WorkerInit and, in tests only, a fault to inject into this worker's reloads (ServerOptions.reloadFaultForTest). */
+export interface WorkerData extends WorkerInit { fault?: { fail?: string; delayMs?: number } }
 
 const port = parentPort!;
-const init = workerData as Init;
-const sink: LogSink = { write: (line) => port.postMessage({ t: 'log', line }) };
+const init = workerData as WorkerData;
+const post = (m: FromWorker): void => port.postMessage(m);
+const sink: LogSink = { write: (line) => post({ t: 'log', line }) };
 const log = makeLogger(sink);
 const shared = new Map<string, unknown>();
 const plane = new DataPlane(true, log);
-// Hubs of the generations alive in this worker (the serving one, and one being built during a reload).
+// Hubs of the generations alive in this worker (the serving one, and one being prepared).
 const hubs = new Set<DataHub>();
+/** Generations being prepared or prepared, by number, until committed or aborted. */
+const pending = new Map<number, Promise<{ hub: DataHub; p: PreparedSwitch }>>();
 
-async function load(text: string, gen: number, memory: Memory | undefined): Promise<void> {
-  const nextHub = new DataHub(`g${gen}:`, port);
-  hubs.add(nextHub);
+/** Build generation `gen` and prepare the switch to it; on failure nothing of it is left open. */
+async function prepare(text: string, gen: number, memory: GenerationMemory | undefined, first: boolean): Promise<{ hub: DataHub; p: PreparedSwitch }> {
+  const hub = new DataHub(`g${gen}:`, port);
+  hubs.add(hub);
   try {
-    const g = await buildGeneration({ text, file: init.file, dnsPort: init.dnsPort, role: 'data', sink, shared, hub: nextHub, env: init.env, memory });
+    const g = await buildGeneration({
+      text, file: init.file, dnsPort: init.dnsPort, role: 'data', sink, shared, hub, env: init.env, memory,
+      fatal: (line) => post({ t: 'fatal', line }),
+    });
     try {
-      await plane.apply(g);
+      if (!first && init.fault) {
+        if (init.fault.delayMs) await new Promise((r) => setTimeout(r, init.fault!.delayMs));
+        if (init.fault.fail !== undefined) throw new Error(init.fault.fail);
+      }
+      return { hub, p: await plane.prepare(g) };
     } catch (e) {
       await g.close();
       throw e;
     }
-    for (const h of hubs) if (h !== nextHub) hubs.delete(h);
   } catch (e) {
-    hubs.delete(nextHub);
+    hubs.delete(hub);
     throw e;
   }
 }
 
-port.on('message', (m: Command) => {
+async function commit(gen: number): Promise<void> {
+  const job = pending.get(gen);
+  pending.delete(gen);
+  if (!job) throw new Error(`generation ${gen} was not prepared`);
+  const { hub, p } = await job;
+  for (const h of hubs) if (h !== hub) hubs.delete(h);
+  await plane.commit(p);
+}
+
+async function abort(gen: number): Promise<void> {
+  const job = pending.get(gen);
+  pending.delete(gen);
+  let prepared;
+  try { prepared = await job; } catch { return; /* its prepare failed: it closed what it built */ }
+  if (!prepared) return;
+  hubs.delete(prepared.hub);
+  await plane.abort(prepared.p);
+}
+
+port.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'ch': for (const h of hubs) h.receive(m); break;
-    case 'reload':
-      load(m.text, m.gen, m.memory).then(
-        () => { port.postMessage({ t: 'reloaded', gen: m.gen }); collectAfterReload(); },
-        (e: unknown) => port.postMessage({ t: 'reloaded', gen: m.gen, error: (e as Error).message }),
+    case 'prepare': {
+      const job = prepare(m.text, m.gen, m.memory, false);
+      pending.set(m.gen, job);
+      job.then(
+        () => post({ t: 'prepared', gen: m.gen }),
+        (e: unknown) => post({ t: 'prepared', gen: m.gen, error: (e as Error).message }),
       );
       break;
-    case 'metrics':
-      registry.getMetricsAsJSON().then((json) => port.postMessage({ t: 'metrics', id: m.id, json }));
+    }
+    case 'commit':
+      commit(m.gen).then(
+        () => { post({ t: 'committed', gen: m.gen }); collectAfterReload(); },
+        (e: unknown) => { log.error(`switching to the new Corefile failed: ${(e as Error).message}`); post({ t: 'committed', gen: m.gen }); },
+      );
       break;
-    case 'ready?':
-      port.postMessage({ t: 'ready', id: m.id, notReady: plane.notReady() });
+    case 'abort':
+      abort(m.gen).then(() => post({ t: 'aborted', gen: m.gen }), () => post({ t: 'aborted', gen: m.gen }));
+      break;
+    case 'metrics':
+      registry.getMetricsAsJSON().then((json) => post({ t: 'metrics', id: m.id, json }));
+      break;
+    case 'notReady':
+      post({ t: 'notReady', id: m.id, names: plane.notReady() });
       break;
     case 'explain':
       plane.explain(m.q).then(
-        (report) => port.postMessage({ t: 'explained', id: m.id, report } satisfies ExplainReply),
-        (e: unknown) => port.postMessage({ t: 'explained', id: m.id, error: (e as Error).message } satisfies ExplainReply),
+        (report) => post({ t: 'explained', id: m.id, report }),
+        (e: unknown) => post({ t: 'explained', id: m.id, error: (e as Error).message }),
       );
       break;
     case 'crash':
-      // Only for tests: an uncaught exception, to prove the main thread replaces a dead worker.
+      // Only for tests: an uncaught exception, to prove the control thread replaces a dead worker.
       setImmediate(() => { throw new Error('worker crash requested'); });
       break;
     case 'stop':
-      plane.stop().then(() => port.postMessage({ t: 'stopped' }));
+      plane.stop().then(() => post({ t: 'stopped' }));
       break;
+    default: {
+      const never: never = m;
+      log.error(`worker: unknown message ${JSON.stringify(never)}`);
+    }
   }
 });
 
 const first = init.memory;
 init.memory = undefined;  // workerData lives as long as the thread: let a reload free the first generation's memory
-load(init.text, init.gen, first).then(
-  () => port.postMessage({ t: 'ready', listeners: plane.bound }),
-  (e: unknown) => port.postMessage({ t: 'failed', error: (e as Error).message }),
+const firstJob = prepare(init.text, init.gen, first, true);
+pending.set(init.gen, firstJob);
+firstJob.then(() => commit(init.gen)).then(
+  () => post({ t: 'listening', listeners: plane.bound }),
+  (e: unknown) => post({ t: 'startFailed', error: (e as Error).message }),
 );

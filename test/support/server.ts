@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startServer, type Server } from '../../src/server/index.ts';
+import { startServer, type FatalEvent, type Server, type ServerOptions } from '../../src/server/index.ts';
 import { freePort } from './ports.ts';
 
 export interface TestServer {
@@ -25,8 +25,10 @@ export interface TestServerOptions {
   workers?: number;
   port?: number;
   echoLogs?: boolean;
-  /** Receives a plugin's [FATAL] line instead of the process exiting. */
-  onFatal?: (line: string) => void;
+  /** Receives fatal events (a plugin's [FATAL] line, workers that keep dying); the process never exits. */
+  onFatal?: (e: FatalEvent) => void;
+  reloadTimeoutMs?: number;
+  reloadFaultForTest?: ServerOptions['reloadFaultForTest'];
 }
 
 export async function startTestServer(corefile: string, o: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +44,7 @@ export async function startTestServer(corefile: string, o: TestServerOptions = {
   const logs: string[] = [];
   const server = await startServer({
     corefilePath, dnsPort: port, workers: o.workers ?? 1, quiet: true,
-    env: { ...process.env, ...o.env }, onFatal: o.onFatal,
+    env: { ...process.env, ...o.env }, onFatal: o.onFatal, reloadTimeoutMs: o.reloadTimeoutMs, reloadFaultForTest: o.reloadFaultForTest,
     sink: { write: (line) => { logs.push(line); if (o.echoLogs) process.stdout.write(line + '\n'); } },
   });
   return {

@@ -55,7 +55,7 @@ describe('loop', () => {
   test('a detected loop is a fatal event the server routes (ServerOptions.onFatal): no process.exit in the plugin', async () => {
     const port = await freePort();
     const fatal: string[] = [];
-    const s = await startTestServer(`. {\n  loop\n  forward . 127.0.0.1:${port}\n}\n`, { port, onFatal: (line) => fatal.push(line) });
+    const s = await startTestServer(`. {\n  loop\n  forward . 127.0.0.1:${port}\n}\n`, { port, onFatal: (e) => fatal.push(e.line) });
     cleanup.push(() => s.stop());
     expect(await until(() => fatal.length > 0, 15_000)).toBe(true);
     expect(fatal).toEqual([expect.stringMatching(new RegExp(`^\\[FATAL\\] plugin/loop: Loop \\(127\\.0\\.0\\.1:\\d+ -> :${port}\\) detected for zone "\\."`))]);
