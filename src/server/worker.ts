@@ -33,15 +33,16 @@ async function prepare(text: string, gen: number, memory: GenerationMemory | und
   const hub = new DataHub(`g${gen}:`, port);
   hubs.add(hub);
   try {
+    if (!first && init.fault) {
+      // Tests only (ServerOptions.reloadFaultForTest): a slow worker, or one that cannot prepare.
+      if (init.fault.delayMs) await new Promise((r) => setTimeout(r, init.fault!.delayMs));
+      if (init.fault.fail !== undefined) throw new Error(init.fault.fail);
+    }
     const g = await buildGeneration({
       text, file: init.file, dnsPort: init.dnsPort, role: 'data', sink, shared, hub, env: init.env, memory,
       fatal: (line) => post({ t: 'fatal', line }),
     });
     try {
-      if (!first && init.fault) {
-        if (init.fault.delayMs) await new Promise((r) => setTimeout(r, init.fault!.delayMs));
-        if (init.fault.fail !== undefined) throw new Error(init.fault.fail);
-      }
       return { hub, p: await plane.prepare(g) };
     } catch (e) {
       await g.close();
