@@ -119,7 +119,8 @@ export class WorkerPool {
   async prepare(next: GenerationRef, timeoutMs: number): Promise<string | undefined> {
     let end!: () => void;
     this.switching = { done: new Promise<void>((r) => { end = r; }), end };
-    await Promise.allSettled([...this.spawning]);   // a replacement still loading joins the switch as a listener
+    // A replacement still loading first listens on the committed generation, then joins the switch.
+    while (this.spawning.size > 0) await Promise.allSettled([...this.spawning]);
     if (this.members.length === 0) return 'no worker is running';
     const results = await Promise.all(this.members.map((m) => this.ask(m, { t: 'prepare', gen: next.gen, text: next.text, memory: next.memory }, 'prepared', timeoutMs, (r) => r.gen === next.gen)
       .then((r) => r.error, (e: Error) => e.message)));
@@ -244,9 +245,10 @@ export class WorkerPool {
     this.respawns.push(now);
     this.o.log.error(`worker exited with code ${code}; starting a new one`);
     // Not in the middle of a switch: the replacement loads the generation the others serve after it.
-    void (this.switching?.done ?? Promise.resolve()).then(() => {
-      if (this.stopping) return;
-      return this.spawn(m.slot);
-    }).catch((e: unknown) => this.o.log.error(`replacing a worker failed: ${(e as Error).message}`));
+    const replace = async (): Promise<void> => {
+      while (this.switching) await this.switching.done;
+      if (!this.stopping) await this.spawn(m.slot);
+    };
+    replace().catch((e: unknown) => this.o.log.error(`replacing a worker failed: ${(e as Error).message}`));
   }
 }

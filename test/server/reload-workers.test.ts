@@ -103,6 +103,22 @@ describe('reload with workers: all or nothing', () => {
     expect(metric(await scrape(mport), 'coredns_reload_failed_total')).toBe(failed0 + 1);
   }, 20_000);
 
+  it('a worker that dies during a reload is replaced on the generation the others switched to', async () => {
+    const [rport, p2] = [await freePort(), await freePort()];
+    const v = (x: string, extra = '') => `. {\n  chaos ${x}\n  ready 127.0.0.1:${rport}\n}\n${extra}`;
+    const s = await startTestServer(v('v1'), { workers: 2, reloadFaultForTest: { worker: 1, delayMs: 1_500 } });
+    servers.push(s);
+    const reloading = s.reload(v('v2', `.:${p2} {\n  whoami\n}\n`));
+    expect(await until(() => accepts(p2), 5_000)).toBe(true);   // worker 0 prepared; worker 1 waits
+    s.server.crashWorkerForTest!();                              // worker 0 dies before the commit
+    expect(await reloading).toBe(true);
+    expect(await until(() => s.logs.some((l) => l.includes('; starting a new one')), 5_000)).toBe(true);
+    // /ready says 200 once every worker (the replacement too) listens; then every answer is v2.
+    expect(await until(async () => (await httpGet(`http://127.0.0.1:${rport}/ready`, 500).catch(() => ({ status: 0 }))).status === 200, 5_000)).toBe(true);
+    expect(await versions(s.port, 40)).toEqual(Array(40).fill('v2'));
+    expect(s.logs.filter((l) => l.includes('was not prepared'))).toEqual([]);
+  }, 20_000);
+
   it('when every thread prepares, all switch and every previous generation is closed (control watches, worker watchers)', async () => {
     const mport = await freePort();
     const v = (x: string, hosts: string, ns: string) => `. {\n  debug\n  chaos ${x}\n  prometheus 127.0.0.1:${mport}\n` +
