@@ -200,7 +200,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       const failure = await pool.prepare(ref, o.reloadTimeoutMs ?? RELOAD_TIMEOUT_MS);
       if (failure !== undefined) {
         await pool.abort(id);
-        await abandon(new Error(`a worker could not switch to the new Corefile: ${failure}`));
+        await abandon(new Error(failure));   // a worker's own error (FILE:LINE: ...), its death or its silence
       }
       await pool.commit(ref);
       const old = gen;

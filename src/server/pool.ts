@@ -44,6 +44,9 @@ export interface PoolOptions {
   fault?: { worker: number; fail?: string; delayMs?: number };
 }
 
+/** A worker did not answer within the time it had (ask's rejection; otherwise the worker exited). */
+class NoAnswer extends Error {}
+
 interface Waiter { match(m: FromWorker): boolean; resolve(m: FromWorker): void; reject(e: Error): void }
 interface Member { readonly w: Worker; readonly slot: number; listening: boolean; readonly waiters: Set<Waiter> }
 
@@ -123,7 +126,9 @@ export class WorkerPool {
     while (this.spawning.size > 0) await Promise.allSettled([...this.spawning]);
     if (this.members.length === 0) return 'no worker is running';
     const results = await Promise.all(this.members.map((m) => this.ask(m, { t: 'prepare', gen: next.gen, text: next.text, memory: next.memory }, 'prepared', timeoutMs, (r) => r.gen === next.gen)
-      .then((r) => r.error, (e: Error) => e.message)));
+      .then((r) => r.error, (e: Error) => (e instanceof NoAnswer
+        ? `a worker did not prepare the new Corefile within ${timeoutMs / 1000}s`
+        : `a ${e.message} before it prepared the new Corefile`))));
     return results.find((e) => e !== undefined);
   }
 
@@ -172,7 +177,7 @@ export class WorkerPool {
     const is = (r: FromWorker): r is Reply<T> => r.t === t;
     const id = 'id' in msg ? msg.id : undefined;
     return new Promise<Reply<T>>((resolve, reject) => {
-      const timer = setTimeout(() => { m.waiters.delete(waiter); reject(new Error(`no answer from the worker within ${ms / 1000}s`)); }, ms);
+      const timer = setTimeout(() => { m.waiters.delete(waiter); reject(new NoAnswer(`no answer from the worker within ${ms / 1000}s`)); }, ms);
       const waiter: Waiter = {
         match: (r) => is(r) && (id === undefined || ('id' in r && r.id === id)) && (also?.(r) ?? true),
         resolve: (r) => { clearTimeout(timer); if (is(r)) resolve(r); },
