@@ -210,7 +210,12 @@ export class WorkerPool {
           case 'log': this.o.sink.write(r.line); break;
           case 'fatal': this.o.onFatal({ kind: 'plugin', line: r.line }); break;
           case 'listening': m.listening = true; this.bound = r.listeners; resolve(); break;
-          case 'startFailed': reject(new Error(r.error)); break;
+          case 'startFailed':
+            // A thread that serves nothing is ended: at start-up start() fails; later (a replacement
+            // that cannot load the Corefile) its exit counts as a death, replaced within the limit.
+            reject(new Error(r.error));
+            void w.terminate();
+            break;
           default:
             for (const waiter of m.waiters) if (waiter.match(r)) { m.waiters.delete(waiter); waiter.resolve(r); }
         }
