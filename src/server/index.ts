@@ -178,7 +178,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       // beside the serving one; only when every thread has it does any switch. If one fails (a
       // Corefile error, a file or port one side cannot use, a worker that dies or does not answer
       // in time), what was built is closed everywhere and every thread keeps the old generation.
-      const id = genId + 1;
+      const id = ++genId;   // never reused, not even after a failed attempt: a late worker's stale build cannot meet a new one
       const nextHub = new ControlHub(`g${id}:`, pool.ports);
       hubs.add(nextHub);
       let next: Generation;
@@ -204,7 +204,6 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       }
       await pool.commit(ref);
       const old = gen;
-      genId = id;
       gen = next;
       for (const h of hubs) if (h !== nextHub) hubs.delete(h);
       await old.close();
