@@ -3,7 +3,7 @@
  * handler of the listener on the asked port, so the same block choice, chain, cache and upstreams
  * as a normal query) with a Trace on the request, and turn the trace and the bytes a client would
  * have received into a plain, structured-clonable report. The HTTP route (prometheus plugin) and,
- * with workers, the message to one worker (src/server/explain-bridge.ts) carry it to the operator.
+ * with workers, the message to one worker (WorkerPool.explain, src/server/pool.ts) carry it to the operator.
  *
  * The query is a real one: it runs as a UDP query with EDNS0 (a 1232-byte buffer, as dig asks; or
  * TCP when asked) from the HTTP client's address, passes every plugin (acl, cache, forward, log,
