@@ -43,15 +43,21 @@ export interface Request {
   readonly trace?: Trace;
 }
 
-/**
- * Request.meta key under which the chain records which plugin wrote a response: `[response, name]`.
- * A plugin that replaces the response it got from `next` (loadbalance, rewrite) moves the entry to
- * its new Message, so metrics and logs still name the plugin that answered.
- */
-export const WRITER = 'writer';
-
 export type Result = Message | Promise<Message>;
-export type Next = (req: Request) => Result;
+
+/**
+ * Hands the query to the rest of the chain. A plugin that changes the response it gets back builds
+ * the new one with derive() (src/dns/message.ts): the chain then keeps naming the plugin that wrote
+ * the original in metrics and logs, and the stale `wire` bytes are gone.
+ */
+export interface Next {
+  (req: Request): Result;
+  /**
+   * The plugin this hands the query to (the next one of the block that has `serve`); undefined at
+   * the end of the chain (and for a `next` a test builds by hand). forward's `next RCODE` asks it.
+   */
+  readonly plugin?: Plugin;
+}
 
 export interface Plugin {
   readonly name: string;

@@ -4,7 +4,7 @@
  * A resolv.conf that names no nameserver fails -validate, but never the running server: the block
  * starts without those upstreams (noupstream.ts reports it) and forwards once the file names one.
  */
-import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
+import type { PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { DEFAULT_TIMEOUTS, Forward, RESOLV_CONF_POLL_MS, type Timeouts } from './forward.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { NoUpstreamReport } from './noupstream.ts';
@@ -12,9 +12,6 @@ import { parseForward } from './setup.ts';
 
 /** ctx.shared key: per resolv.conf path, the nameservers last read from it in this process. */
 const LAST_GOOD = 'forward.resolvconf.lastGood';
-
-/** The forward instances of each server block, in Corefile order (for `next`: is the following plugin a forward?). */
-const byBlock = new WeakMap<BlockInfo, Forward[]>();
 
 /**
  * Timeouts: CoreDNS's fixed values, unless overridden by the server's environment (ctx.env: the one
@@ -69,10 +66,6 @@ export const definition: PluginDefinition = {
       : undefined;
     const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
     if (serving && cfg.files.length > 0) handOff(f, ctx);
-    const list = byBlock.get(ctx.block) ?? [];
-    list.push(f);
-    byBlock.set(ctx.block, list);
-    f.nextIsForward = () => list.indexOf(f) < list.length - 1;
     return f;
   },
 };
