@@ -1,11 +1,13 @@
 /**
  * Replicated state: one value that the control side (the thread that runs informers, file
  * watchers, probes) publishes and every answering thread reads — the SDK's answer to "how does my
- * state reach the threads that answer queries?". A plugin never branches on ctx.role for this:
+ * state reach the threads that answer queries?". A plugin never branches on ctx.role for this.
+ * With declared parts (src/plugin/parts.ts) each part asks for the same name:
  *
- *   const state = replicated<MyState>(ctx, 'state');
- *   if (state.writer) source.on('change', (v) => state.publish(v));   // where the source runs
- *   serve(req) { const v = state.value; ... }                          // in every answering thread
+ *   control(cfg, ctx)   { const state = replicated<MyState>(ctx, 'state'); source.on('change', (v) => state.publish(v)); ... }
+ *   answering(cfg, ctx) { const state = replicated<MyState>(ctx, 'state'); ... serve(req) { const v = state.value; ... } }
+ *
+ * A plugin set up alike everywhere (no parts) publishes where `state.writer` is true.
  *
  * - The latest value wins: each publish replaces the whole value (no deltas to replay). Publish
  *   something cheap to send: a SharedArrayBuffer inside the value is shared, not copied, so a
@@ -15,10 +17,21 @@
  *   dead one) after a publish asks for the latest and gets it: no worker stays behind.
  * - onChange(fn) runs fn with each new value in the thread that reads it (also in the writer).
  *
- * Built only on SetupContext.channel() and role, so it works the same in tests, in a single
+ * - When both parts live in one thread (a single-threaded server), the value still goes over the
+ *   plugin's channel (delivered in this thread), so the parts behave as they do across threads.
+ *
+ * Built only on SetupContext.channel(), role and side, so it works the same in tests, in a single
  * thread and across workers.
  */
 import type { Channel, SetupContext } from './contract.ts';
+
+type Ends = Pick<SetupContext, 'role' | 'channel'> & { readonly side?: SetupContext['side'] };
+
+/** Which end of a control → answering flow this context is, and whether there is another end at all. */
+export function endOf(ctx: Ends): { upstream: boolean; alone: boolean } {
+  if (ctx.side) return { upstream: ctx.side === 'control', alone: false };
+  return { upstream: ctx.role !== 'data', alone: ctx.role === 'single' };
+}
 
 type Msg<T> = { t: 'hello' } | { t: 'value'; seq: number; v: T };
 
@@ -34,9 +47,10 @@ export class Replicated<T> {
   private hello: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(ctx: Pick<SetupContext, 'role' | 'channel'>, name: string) {
-    this.writer = ctx.role !== 'data';
-    if (ctx.role === 'single') return;      // reader and writer are this thread: nothing to send
+  constructor(ctx: Ends, name: string) {
+    const end = endOf(ctx);
+    this.writer = end.upstream;
+    if (end.alone) return;      // reader and writer are this one object: nothing to send
     const ch = ctx.channel(`replicated/${name}`);
     this.channel = ch;
     if (this.writer) {
@@ -96,6 +110,6 @@ export class Replicated<T> {
 }
 
 /** The replicated value `name` of this plugin instance (see the module comment). */
-export function replicated<T>(ctx: Pick<SetupContext, 'role' | 'channel'>, name: string): Replicated<T> {
+export function replicated<T>(ctx: Ends, name: string): Replicated<T> {
   return new Replicated<T>(ctx, name);
 }
