@@ -126,7 +126,8 @@ function rootDir(ctx: SetupContext): string {
 
 function setup(d: Directive, ctx: SetupContext): FilePlugin {
   const cfg = parseFileDirective(d, ctx.block.zones, rootDir(ctx));
-  const log = ctx.role === 'data' ? undefined : ctx.log;
+  // Every thread reads the file alike; the operator reads about it once (silent in answering threads).
+  const log = ctx.controlLog;
   const slots: ZoneSlot[] = cfg.origins.map((origin) => ({ origin, zone: undefined }));
   const reloader = new ZoneReloader(cfg.path, slots, cfg.reloadByMtime, log);
   let read: ReturnType<typeof readZoneFileSync> | undefined;
