@@ -9,7 +9,13 @@
  * The SDK boundary: a plugin imports src/plugin (this contract, side-http, log, zones, args...),
  * src/dns, src/corefile, src/metrics, its own folder and packages — never src/server or another
  * plugin (test/plugin/boundaries.test.ts checks it). What it needs of the server comes through
- * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.channel, ctx.sharedMemory.
+ * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.controlLog, ctx.sharedMemory.
+ *
+ * Where it runs is declared, never branched on: a plugin is set up alike everywhere (`setup`), or
+ * declares a control part and/or an answering part with parts() (src/plugin/parts.ts); its parts
+ * talk through replicated() (control → answering) and reporter() (answering → control). A plugin
+ * that changes a response from `next` builds the new one with derive() (src/dns/message.ts): the
+ * stale `wire` is gone and the chain keeps the original writer. `next.plugin` says what follows.
  *
  * A walk-through with whoami as the example: src/plugin/README.md ("Writing a plugin").
  */
