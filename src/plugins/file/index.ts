@@ -9,8 +9,8 @@
  * files are small, and this keeps each worker independent of the main thread. Only the non-worker
  * side logs, so a multi-worker server says each thing once.
  */
-import { decode, encode } from '../../dns/codec.ts';
-import { replyTo } from '../../dns/message.ts';
+import { encode } from '../../dns/codec.ts';
+import { fieldsOf, replyTo } from '../../dns/message.ts';
 import { Rcode, type Message, type ResourceRecord } from '../../dns/types.ts';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import type { Next, Plugin, PluginDefinition, Request, Result, SetupContext } from '../../plugin/contract.ts';
@@ -83,7 +83,7 @@ export class FilePlugin implements Plugin {
     } else if (!slot) {
       try {
         const m = await next(withQuestion(req, target));
-        const msg = m.wire ? decode(m.wire) : m;
+        const msg = fieldsOf(m);
         found = msg.answers;
         result = msg.rcode === Rcode.NXDOMAIN ? 'nxdomain' : msg.rcode === Rcode.SERVFAIL ? 'servfail' : 'success';
       } catch {
