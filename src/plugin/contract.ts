@@ -108,7 +108,7 @@ export interface Logger {
  * messages are delivered directly. Messages must be structured-clonable. `Out` is what this end
  * sends (and replies), `In` what it receives: the two ends of one channel swap them. The types
  * are a promise the two ends make each other, not checked on the wire; prefer replicated() and
- * reporter() (src/plugin), which hold both ends' types in one place, or typedChannel() there.
+ * reporter() (src/plugin), which hold both ends' types in one place, or typedChannel() (ends.ts).
  */
 export interface Channel<Out = unknown, In = unknown> {
   send(msg: Out): void;                     // control: to every worker; data: to the control side

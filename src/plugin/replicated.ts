@@ -23,15 +23,8 @@
  * Built only on SetupContext.channel(), role and side, so it works the same in tests, in a single
  * thread and across workers.
  */
-import type { Channel, SetupContext } from './contract.ts';
-
-type Ends = Pick<SetupContext, 'role' | 'channel'> & { readonly side?: SetupContext['side'] };
-
-/** Which end of a control → answering flow this context is, and whether there is another end at all. */
-export function endOf(ctx: Ends): { upstream: boolean; alone: boolean } {
-  if (ctx.side) return { upstream: ctx.side === 'control', alone: false };
-  return { upstream: ctx.role !== 'data', alone: ctx.role === 'single' };
-}
+import type { Channel } from './contract.ts';
+import { endOf, typedChannel, type Ends } from './ends.ts';
 
 type Msg<T> = { t: 'hello' } | { t: 'value'; seq: number; v: T };
 
@@ -40,7 +33,7 @@ const HELLO_MS = 200;
 export class Replicated<T> {
   /** True where the value is produced (the control or single thread): only there may publish() be called. */
   readonly writer: boolean;
-  private readonly channel: Channel | undefined;
+  private readonly channel: Channel<Msg<T>, Msg<T>> | undefined;
   private readonly listeners: ((v: T) => void)[] = [];
   private current: T | undefined;
   private seq = 0;
@@ -51,23 +44,22 @@ export class Replicated<T> {
     const end = endOf(ctx);
     this.writer = end.upstream;
     if (end.alone) return;      // reader and writer are this one object: nothing to send
-    const ch = ctx.channel(`replicated/${name}`);
+    const ch = typedChannel<Msg<T>, Msg<T>>(ctx, `replicated/${name}`);
     this.channel = ch;
     if (this.writer) {
       ch.onMessage((m, reply) => {
-        if ((m as Msg<T>)?.t === 'hello' && this.seq > 0 && !this.closed) reply({ t: 'value', seq: this.seq, v: this.current as T } satisfies Msg<T>);
+        if (m?.t === 'hello' && this.seq > 0 && !this.closed) reply({ t: 'value', seq: this.seq, v: this.current as T });
       });
       return;
     }
-    ch.onMessage((m) => {
-      const msg = m as Msg<T>;
+    ch.onMessage((msg) => {
       if (msg?.t !== 'value' || msg.seq <= this.seq || this.closed) return;
       this.stopHello();
       this.seq = msg.seq;
       this.set(msg.v);
     });
     // Ask for the latest value until one arrives: the control side may not listen yet.
-    const sayHello = () => ch.send({ t: 'hello' } satisfies Msg<T>);
+    const sayHello = () => ch.send({ t: 'hello' });
     sayHello();
     this.hello = setInterval(sayHello, HELLO_MS);
     this.hello.unref();
@@ -85,7 +77,7 @@ export class Replicated<T> {
     if (this.closed) return;
     this.seq++;
     this.set(v);
-    this.channel?.send({ t: 'value', seq: this.seq, v } satisfies Msg<T>);
+    this.channel?.send({ t: 'value', seq: this.seq, v });
   }
 
   /** Run fn with every new value in this thread, from the next one on. */

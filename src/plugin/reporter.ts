@@ -11,8 +11,8 @@
  * channel too (delivered in this thread, after the current task), so both parts behave as they do
  * across threads; a plugin set up alike everywhere (no parts) in one thread gets them at once.
  */
-import type { Channel, SetupContext } from './contract.ts';
-import { endOf } from './replicated.ts';
+import type { Channel } from './contract.ts';
+import { endOf, typedChannel, type Ends } from './ends.ts';
 
 export class Reporter<T> {
   /** True on the side that receives the reports (the control part). */
@@ -21,7 +21,7 @@ export class Reporter<T> {
   private readonly listeners: ((v: T) => void)[] = [];
   private closed = false;
 
-  constructor(ctx: Parameters<typeof endOf>[0], name: string) {
+  constructor(ctx: Ends, name: string) {
     const end = endOf(ctx);
     this.receiver = end.upstream;
     if (end.alone) return;
@@ -55,15 +55,6 @@ export class Reporter<T> {
 }
 
 /** The reports `name` of this plugin instance (see the module comment). */
-export function reporter<T>(ctx: Parameters<typeof endOf>[0], name: string): Reporter<T> {
+export function reporter<T>(ctx: Ends, name: string): Reporter<T> {
   return new Reporter<T>(ctx, name);
-}
-
-/**
- * ctx.channel(name) with the types its two ends agreed on: this end sends `Out` and receives `In`
- * (the other end swaps them). For a request/answer protocol of a plugin's own (pprof asks a worker
- * for a profile); the one place the cast from `unknown` is written.
- */
-export function typedChannel<Out, In>(ctx: Pick<SetupContext, 'channel'>, name: string): Channel<Out, In> {
-  return ctx.channel(name) as Channel<Out, In>;
 }

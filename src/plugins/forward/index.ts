@@ -6,7 +6,7 @@
  */
 import type { SetupContext } from '../../plugin/contract.ts';
 import { parts } from '../../plugin/parts.ts';
-import { typedChannel } from '../../plugin/reporter.ts';
+import { typedChannel } from '../../plugin/ends.ts';
 import { DEFAULT_TIMEOUTS, Forward, RESOLV_CONF_POLL_MS, type Timeouts } from './forward.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { NoUpstreamReport } from './noupstream.ts';

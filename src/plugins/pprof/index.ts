@@ -16,7 +16,7 @@ import type { Directive } from '../../corefile/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, unknownOption } from '../../plugin/args.ts';
 import { parts } from '../../plugin/parts.ts';
-import { typedChannel } from '../../plugin/reporter.ts';
+import { typedChannel } from '../../plugin/ends.ts';
 import { claimRoute, splitHostPort } from '../../plugin/side-http.ts';
 import { DelayMonitor } from './delay.ts';
 import { cpuProfile, heapSnapshot, ProfileBusy } from './profile.ts';
