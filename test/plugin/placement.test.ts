@@ -56,4 +56,18 @@ describe('placement', () => {
     expect(await names('data')).toEqual(['prometheus', 'log', 'whoami+serve']);
     expect(await names('single')).toEqual(['health', 'prometheus', 'log', 'whoami+serve']);
   });
+
+  it('ctx.controlLog speaks in the control and single threads, and is silent in answering threads', async () => {
+    // file re-reads its zone file in every thread; a missing one (with reload) is logged once per process.
+    const text = '. {\n  file /nonexistent/clusterdns/db.example example.org {\n    reload 5s\n  }\n}\n';
+    const logged = async (role: Role) => {
+      const lines: string[] = [];
+      const g = await buildGeneration({ text, file: 'Corefile', dnsPort: 53, role, mode: 'serve', sink: { write: (l) => { lines.push(l); } }, shared: new Map(), hub: new LoopbackHub() });
+      await g.close();
+      return lines.filter((l) => l.includes('Failed to open')).length;
+    };
+    expect(await logged('single')).toBe(1);
+    expect(await logged('control')).toBe(1);
+    expect(await logged('data')).toBe(0);
+  });
 });
