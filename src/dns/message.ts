@@ -2,6 +2,7 @@
  * Building responses: `replyTo` (miekg/dns SetReply plus CoreDNS's EDNS echo) and one small
  * builder per record type, class IN unless given otherwise.
  */
+import { decode } from './decode.ts';
 import { Class, Opcode, Type } from './types.ts';
 import type {
   AData, Message, MXData, NameData, ResourceRecord, SOAData, SRVData, TXTData,
@@ -60,4 +61,35 @@ export function txt(name: string, ttl: number, ...texts: (string | Uint8Array)[]
 }
 export function soa(name: string, ttl: number, data: SOAData, cls: number = Class.IN): ResourceRecord<SOAData> {
   return { name, type: Type.SOA, class: cls, ttl, data: { ...data } };
+}
+
+/**
+ * The fields of response `m`: `m` itself, or its bytes decoded when it carries `wire` (a cache hit
+ * or a relayed upstream answer may hold only the bytes). Read it before changing such a response.
+ */
+export function fieldsOf(m: Message): Message {
+  return m.wire ? decode(m.wire) : m;
+}
+
+const derivedFrom = new WeakMap<Message, Message>();
+
+/**
+ * A changed copy of the response `from` — the one way a plugin changes a response it got from
+ * `next`: `changes` laid over `base` (from's fields; pass fieldsOf(from) when from may carry only
+ * bytes), never with a `wire` (the old bytes no longer match, and the writer would send them), and
+ * remembered as derived from `from`, so the chain keeps naming the plugin that wrote `from` in
+ * metrics and logs. `from` is not changed. The copy leaves `wire` out of the object instead of
+ * deleting it (a delete puts the object in V8's slow mode on a hot path).
+ */
+export function derive(from: Message, changes: Partial<Omit<Message, 'wire'>> = {}, base: Message = from): Message {
+  const { wire: _bytes, ...fields } = base;
+  const out: Message = { ...fields, ...changes };
+  if ('wire' in out) delete out.wire;   // only when `changes` smuggled one in
+  derivedFrom.set(out, from);
+  return out;
+}
+
+/** The response `m` was derived from with derive(), or undefined when it was built afresh. */
+export function originOf(m: Message): Message | undefined {
+  return derivedFrom.get(m);
 }

@@ -31,11 +31,23 @@ export function unknownOption(parent: Directive, opt: Directive, known: readonly
   throw CorefileError.at(opt, `${parent.name}: unknown option '${opt.name}' — expected one of: ${known.join(', ')}`);
 }
 
-/** Plugins that may appear once per server block say so at setup through this. */
+/**
+ * The one error for a second line of a directive that may appear once per server block
+ * (PluginDefinition.oncePerBlock, checked by the generation): as CoreDNS's plugin.ErrOnce.
+ */
+export function onlyOncePerBlock(d: Directive, first: Directive): CorefileError {
+  return CorefileError.at(d, `${d.name}: can only be used once per Server Block — remove this line or merge it into the one at line ${first.line}`);
+}
+
+/**
+ * The same check made by the plugin itself at setup. Only for plugins not yet declaring
+ * `oncePerBlock: true` (kubernetes, being rewritten); new plugins set the flag instead.
+ */
 export function oncePerBlock(shared: Map<string, unknown>, block: object, name: string, d: Directive): void {
   const key = `once:${name}`;
-  let seen = shared.get(key) as WeakSet<object> | undefined;
-  if (!seen) { seen = new WeakSet(); shared.set(key, seen); }
-  if (seen.has(block)) throw CorefileError.at(d, `${name}: can only be used once per Server Block — merge the two lines`);
-  seen.add(block);
+  let seen = shared.get(key) as WeakMap<object, Directive> | undefined;
+  if (!seen) { seen = new WeakMap(); shared.set(key, seen); }
+  const first = seen.get(block);
+  if (first) throw onlyOncePerBlock(d, first);
+  seen.set(block, d);
 }

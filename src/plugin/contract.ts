@@ -9,7 +9,13 @@
  * The SDK boundary: a plugin imports src/plugin (this contract, side-http, log, zones, args...),
  * src/dns, src/corefile, src/metrics, its own folder and packages — never src/server or another
  * plugin (test/plugin/boundaries.test.ts checks it). What it needs of the server comes through
- * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.channel, ctx.sharedMemory.
+ * the SetupContext: ctx.server, ctx.env, ctx.fatal, ctx.controlLog, ctx.sharedMemory.
+ *
+ * Where it runs is declared, never branched on: a plugin is set up alike everywhere (`setup`), or
+ * declares a control part and/or an answering part with parts() (src/plugin/parts.ts); its parts
+ * talk through replicated() (control → answering) and reporter() (answering → control). A plugin
+ * that changes a response from `next` builds the new one with derive() (src/dns/message.ts): the
+ * stale `wire` is gone and the chain keeps the original writer. `next.plugin` says what follows.
  *
  * A walk-through with whoami as the example: src/plugin/README.md ("Writing a plugin").
  */
@@ -43,15 +49,21 @@ export interface Request {
   readonly trace?: Trace;
 }
 
-/**
- * Request.meta key under which the chain records which plugin wrote a response: `[response, name]`.
- * A plugin that replaces the response it got from `next` (loadbalance, rewrite) moves the entry to
- * its new Message, so metrics and logs still name the plugin that answered.
- */
-export const WRITER = 'writer';
-
 export type Result = Message | Promise<Message>;
-export type Next = (req: Request) => Result;
+
+/**
+ * Hands the query to the rest of the chain. A plugin that changes the response it gets back builds
+ * the new one with derive() (src/dns/message.ts): the chain then keeps naming the plugin that wrote
+ * the original in metrics and logs, and the stale `wire` bytes are gone.
+ */
+export interface Next {
+  (req: Request): Result;
+  /**
+   * The plugin this hands the query to (the next one of the block that has `serve`); undefined at
+   * the end of the chain (and for a `next` a test builds by hand). forward's `next RCODE` asks it.
+   */
+  readonly plugin?: Plugin;
+}
 
 export interface Plugin {
   readonly name: string;
@@ -93,11 +105,14 @@ export interface Logger {
 /**
  * A channel between the control plane (main thread: informers, file watchers) and the data plane
  * (each worker that answers queries). In single-process mode both ends live in one thread and
- * messages are delivered directly. Messages must be structured-clonable.
+ * messages are delivered directly. Messages must be structured-clonable. `Out` is what this end
+ * sends (and replies), `In` what it receives: the two ends of one channel swap them. The types
+ * are a promise the two ends make each other, not checked on the wire; prefer replicated() and
+ * reporter() (src/plugin), which hold both ends' types in one place, or typedChannel() (ends.ts).
  */
-export interface Channel {
-  send(msg: unknown): void;                     // control: to every worker; data: to the control side
-  onMessage(fn: (msg: unknown, reply: (msg: unknown) => void) => void): void;
+export interface Channel<Out = unknown, In = unknown> {
+  send(msg: Out): void;                     // control: to every worker; data: to the control side
+  onMessage(fn: (msg: In, reply: (msg: Out) => void) => void): void;
 }
 
 /**
@@ -128,8 +143,24 @@ export interface ServerServices {
 export interface SetupContext {
   readonly block: BlockInfo;
   readonly corefile: string;      // path of the Corefile ("-" for stdin)
-  /** 'single': everything in this thread; 'control': main thread of a multi-worker server; 'data': a worker. */
+  /**
+   * 'single': everything in this thread; 'control': main thread of a multi-worker server; 'data': a worker.
+   * For the server and the SDK: a plugin declares its parts (PluginDefinition) instead of reading
+   * this (test/plugin/boundaries.test.ts checks it; kubernetes and hosts still do, being rewritten).
+   */
   readonly role: 'single' | 'control' | 'data';
+  /**
+   * Set for the parts of a plugin with declared parts: which part this context sets up. The SDK's
+   * replicated() and reporter() read it to tell the writing side from the reading one when both
+   * parts live in one thread; a part knows which it is without asking.
+   */
+  readonly side?: 'control' | 'answering';
+  /**
+   * A logger for what every thread does alike but the operator should read once (a file re-read
+   * in each thread): it prints in the control (or single) thread, and is silent in answering
+   * threads of a multi-threaded server.
+   */
+  readonly controlLog: Logger;
   readonly log: Logger;           // logs as `[LEVEL] plugin/NAME: msg`
   /** The environment the server was given (ServerOptions.env), not necessarily process.env. */
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -182,12 +213,38 @@ export interface SetupContext {
   afterSetup?(fn: () => void): void;
 }
 
+/**
+ * Where a plugin's parts run (PluginDefinition.placement):
+ * - 'everywhere': set up alike in every thread — the control thread and each answering thread, or
+ *   the one thread of a single-threaded server. Most plugins: they answer queries and hold no
+ *   process-wide duty.
+ * - 'control': only where process-wide work runs (side HTTP listeners, reload, probes): the control
+ *   thread, or the single thread. health, ready, reload.
+ * - 'answering': only in threads that answer queries (the workers, or the single thread). log.
+ * - 'split': a control part and an answering part (prometheus, pprof, loop, cache), which talk
+ *   through replicated() (control → answering) and reporter() (answering → control).
+ * The directive is checked identically in every thread whatever the placement (the same FILE:LINE
+ * errors under -validate and in each thread). Declare it with parts() from src/plugin/parts.ts
+ * rather than by hand.
+ */
+export type Placement = 'everywhere' | 'control' | 'answering' | 'split';
+
 export interface PluginDefinition {
   readonly name: string;          // the Corefile directive
   /**
-   * Parse the directive and build the plugin. Throw CorefileError.at(directive, "...") for user errors.
-   * Called in every role: a plugin with an expensive source runs it only where role !== 'data'
-   * and ships updates over ctx.channel(); cheap plugins do the same work in every role.
+   * The directive may appear at most once per server block (CoreDNS's plugin.ErrOnce): the
+   * generation rejects a second line, with one message for every plugin, before any setup.
+   */
+  readonly oncePerBlock?: boolean;
+  /** Where the plugin runs; absent means 'everywhere'. parts() sets it. */
+  readonly placement?: Placement;
+  /**
+   * Parse the directive and build the plugin. Throw CorefileError.at(directive, "...") for user
+   * errors. Called in every thread; a plugin defined with parts() checks the directive there and
+   * builds only the parts that run in that thread (the generation leaves an inert one out).
    */
   setup(directive: Directive, ctx: SetupContext): Plugin | Promise<Plugin>;
 }
+
+/** A plugin's control part: the lifecycle of a plugin, but no `serve` (the control thread answers no queries). */
+export type ControlPart = Omit<Plugin, 'serve'> & { readonly serve?: never };

@@ -1,11 +1,13 @@
 /**
  * Replicated state: one value that the control side (the thread that runs informers, file
  * watchers, probes) publishes and every answering thread reads — the SDK's answer to "how does my
- * state reach the threads that answer queries?". A plugin never branches on ctx.role for this:
+ * state reach the threads that answer queries?". A plugin never branches on ctx.role for this.
+ * With declared parts (src/plugin/parts.ts) each part asks for the same name:
  *
- *   const state = replicated<MyState>(ctx, 'state');
- *   if (state.writer) source.on('change', (v) => state.publish(v));   // where the source runs
- *   serve(req) { const v = state.value; ... }                          // in every answering thread
+ *   control(cfg, ctx)   { const state = replicated<MyState>(ctx, 'state'); source.on('change', (v) => state.publish(v)); ... }
+ *   answering(cfg, ctx) { const state = replicated<MyState>(ctx, 'state'); ... serve(req) { const v = state.value; ... } }
+ *
+ * A plugin set up alike everywhere (no parts) publishes where `state.writer` is true.
  *
  * - The latest value wins: each publish replaces the whole value (no deltas to replay). Publish
  *   something cheap to send: a SharedArrayBuffer inside the value is shared, not copied, so a
@@ -15,10 +17,14 @@
  *   dead one) after a publish asks for the latest and gets it: no worker stays behind.
  * - onChange(fn) runs fn with each new value in the thread that reads it (also in the writer).
  *
- * Built only on SetupContext.channel() and role, so it works the same in tests, in a single
+ * - When both parts live in one thread (a single-threaded server), the value still goes over the
+ *   plugin's channel (delivered in this thread), so the parts behave as they do across threads.
+ *
+ * Built only on SetupContext.channel(), role and side, so it works the same in tests, in a single
  * thread and across workers.
  */
-import type { Channel, SetupContext } from './contract.ts';
+import type { Channel } from './contract.ts';
+import { endOf, typedChannel, type Ends } from './ends.ts';
 
 type Msg<T> = { t: 'hello' } | { t: 'value'; seq: number; v: T };
 
@@ -27,33 +33,33 @@ const HELLO_MS = 200;
 export class Replicated<T> {
   /** True where the value is produced (the control or single thread): only there may publish() be called. */
   readonly writer: boolean;
-  private readonly channel: Channel | undefined;
+  private readonly channel: Channel<Msg<T>, Msg<T>> | undefined;
   private readonly listeners: ((v: T) => void)[] = [];
   private current: T | undefined;
   private seq = 0;
   private hello: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(ctx: Pick<SetupContext, 'role' | 'channel'>, name: string) {
-    this.writer = ctx.role !== 'data';
-    if (ctx.role === 'single') return;      // reader and writer are this thread: nothing to send
-    const ch = ctx.channel(`replicated/${name}`);
+  constructor(ctx: Ends, name: string) {
+    const end = endOf(ctx);
+    this.writer = end.upstream;
+    if (end.alone) return;      // reader and writer are this one object: nothing to send
+    const ch = typedChannel<Msg<T>, Msg<T>>(ctx, `replicated/${name}`);
     this.channel = ch;
     if (this.writer) {
       ch.onMessage((m, reply) => {
-        if ((m as Msg<T>)?.t === 'hello' && this.seq > 0 && !this.closed) reply({ t: 'value', seq: this.seq, v: this.current as T } satisfies Msg<T>);
+        if (m?.t === 'hello' && this.seq > 0 && !this.closed) reply({ t: 'value', seq: this.seq, v: this.current as T });
       });
       return;
     }
-    ch.onMessage((m) => {
-      const msg = m as Msg<T>;
+    ch.onMessage((msg) => {
       if (msg?.t !== 'value' || msg.seq <= this.seq || this.closed) return;
       this.stopHello();
       this.seq = msg.seq;
       this.set(msg.v);
     });
     // Ask for the latest value until one arrives: the control side may not listen yet.
-    const sayHello = () => ch.send({ t: 'hello' } satisfies Msg<T>);
+    const sayHello = () => ch.send({ t: 'hello' });
     sayHello();
     this.hello = setInterval(sayHello, HELLO_MS);
     this.hello.unref();
@@ -71,7 +77,7 @@ export class Replicated<T> {
     if (this.closed) return;
     this.seq++;
     this.set(v);
-    this.channel?.send({ t: 'value', seq: this.seq, v } satisfies Msg<T>);
+    this.channel?.send({ t: 'value', seq: this.seq, v });
   }
 
   /** Run fn with every new value in this thread, from the next one on. */
@@ -96,6 +102,6 @@ export class Replicated<T> {
 }
 
 /** The replicated value `name` of this plugin instance (see the module comment). */
-export function replicated<T>(ctx: Pick<SetupContext, 'role' | 'channel'>, name: string): Replicated<T> {
+export function replicated<T>(ctx: Ends, name: string): Replicated<T> {
   return new Replicated<T>(ctx, name);
 }

@@ -1,20 +1,25 @@
 /**
  * Builds a server block's query path: its plugins in CoreDNS's order, each calling the next.
  * The end of the chain answers SERVFAIL, as CoreDNS's plugin.NextOrFailure does when no plugin
- * is left ("no next plugin found").
+ * is left ("no next plugin found"). Each link says which plugin it hands the query to
+ * (`next.plugin`), so a plugin never has to find out what follows it by itself (forward's `next`).
+ *
+ * The writer of a response (the `plugin` label of CoreDNS's response metrics, and what log
+ * observers see) is the innermost plugin that returned it. A plugin that changes a response it got
+ * from `next` does so with derive() (src/dns/message.ts); the chain sees the derivation and keeps
+ * the original writer, so no plugin touches the bookkeeping.
  */
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../dns/types.ts';
 import { Rcode, typeName } from '../dns/types.ts';
-import { replyTo } from '../dns/message.ts';
+import { originOf, replyTo } from '../dns/message.ts';
 import type { Next, Plugin, Request, Result } from '../plugin/contract.ts';
-import { WRITER } from '../plugin/contract.ts';
 import { reportError } from '../plugin/errors.ts';
 import { isNoResponse } from '../plugin/noresponse.ts';
 import type { TraceStep } from '../plugin/trace.ts';
 
-/** Key in Request.meta naming the plugin that produced the response (for the `plugin` metric label); defined in the SDK. */
-export { WRITER };
+/** Key in Request.meta under which the chain keeps `[response, plugin name]`: which plugin wrote the response. */
+const WRITER = 'writer';
 
 const endOfChain: Next = (req) => replyTo(req.msg, Rcode.SERVFAIL);
 
@@ -26,6 +31,11 @@ function endAfter(name: string): Next {
   };
 }
 
+/** A link of the chain: `fn` runs plugin `p`; `next.plugin` names p to the plugin before it. */
+function link(p: Plugin, fn: (req: Request) => Result): Next {
+  return Object.assign(fn, { plugin: p });
+}
+
 export function buildChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
   let next: Next = endOfChain;
   for (let i = plugins.length - 1; i >= 0; i--) {
@@ -33,7 +43,7 @@ export function buildChain(plugins: readonly Plugin[], tagWriter: boolean): Next
     if (!p.serve) continue;
     const after = next === endOfChain ? endAfter(p.name) : next;
     const serve = p.serve.bind(p);
-    next = tagWriter ? (req) => tag(req, p.name, serve(req, after)) : (req) => serve(req, after);
+    next = link(p, tagWriter ? (req) => tag(req, p.name, serve(req, after)) : (req) => serve(req, after));
   }
   return next;
 }
@@ -46,8 +56,18 @@ function tag(req: Request, name: string, r: Result): Result {
 
 function mark(req: Request, name: string, m: Message): Message {
   const seen = req.meta.get(WRITER) as [Message, string] | undefined;
-  if (!seen || seen[0] !== m) req.meta.set(WRITER, [m, name]);
+  if (seen && seen[0] === m) return m;
+  // Derived (derive()) from the response written further in: the same writer, a new message.
+  if (seen && derivesFrom(m, seen[0])) req.meta.set(WRITER, [m, seen[1]]);
+  else req.meta.set(WRITER, [m, name]);
   return m;
+}
+
+/** Whether `m` was derived, directly or over a few steps, from `from`. */
+function derivesFrom(m: Message, from: Message): boolean {
+  let o = originOf(m);
+  for (let hops = 0; o !== undefined && hops < 8; hops++, o = originOf(o)) if (o === from) return true;
+  return false;
 }
 
 export function writerOf(req: Request, m: Message): string {
@@ -68,21 +88,21 @@ export function buildTracedChain(plugins: readonly Plugin[], tagWriter: boolean)
     if (!p.serve) continue;
     const after = next === endOfChain ? endAfter(p.name) : next;
     const serve = p.serve.bind(p);
-    next = (req) => {
+    next = link(p, (req) => {
       const step: TraceStep = { plugin: p.name, did: 'answered', nextCalls: 0, ms: 0 };
       const q = `${req.qname} ${typeName(req.qtype)}`;
       if (req.trace && q !== req.trace.asked) step.question = q;
       req.trace?.steps.push(step);
       const t0 = performance.now();
       const fromNext = new Set<Message>();
-      const nextTraced: Next = (r) => {
+      const nextTraced: Next = Object.assign((r: Request) => {
         step.nextCalls++;
         if (r.qname !== req.qname || r.qtype !== req.qtype) step.rewrote = `${r.qname} ${typeName(r.qtype)}`;
         const res = after(r);
         if (res instanceof Promise) return res.then((m) => { fromNext.add(m); return m; });
         fromNext.add(res);
         return res;
-      };
+      }, { plugin: after.plugin });
       const settle = (m: Message): Message => {
         step.ms = Math.round((performance.now() - t0) * 1000) / 1000;
         if (isNoResponse(m)) step.did = 'sent no answer';
@@ -99,7 +119,7 @@ export function buildTracedChain(plugins: readonly Plugin[], tagWriter: boolean)
       }
       r = r instanceof Promise ? r.then(settle, (e: unknown) => { step.did = 'failed'; throw e; }) : settle(r);
       return tagWriter ? tag(req, p.name, r) : r;
-    };
+    });
   }
   return next;
 }

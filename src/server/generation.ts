@@ -8,6 +8,8 @@ import type { Directive } from '../corefile/types.ts';
 import { CorefileError } from '../corefile/types.ts';
 import type { BlockInfo, Channel, Logger, Plugin, ResponseObserver, SetupContext } from '../plugin/contract.ts';
 import { orderOf } from '../plugin/order.ts';
+import { onlyOncePerBlock } from '../plugin/args.ts';
+import { runsIn } from '../plugin/parts.ts';
 import { loadPlugins } from '../plugin/registry.ts';
 import { pluginEnabled } from '../metrics/dns.ts';
 import type { BlockRuntime } from './handler.ts';
@@ -66,6 +68,8 @@ export class ConfigErrors extends Error {
   }
 }
 
+const silent: Logger = { info() {}, warning() {}, error() {}, debug() {} };
+
 function serverLabel(addresses: string[], port: number): string {
   const a = addresses[0] ?? '';
   return `dns://${a.includes(':') ? `[${a}]` : a}:${port}`;
@@ -87,11 +91,19 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
   const plugins: Plugin[] = [];
   const closers: (() => void | Promise<void>)[] = [];
   const blockPorts: number[][] = [];
+  const enabledNames: string[][] = [];
   const memory = new Map<string, SharedArrayBuffer>();
+  const askedBy = new Set<string>();
   const server = serverServices(o.shared);
-  const sharedMemory = (key: string, bytes: number): SharedArrayBuffer => {
-    if (memory.has(key)) throw new Error(`shared memory '${key}' asked for twice`);
-    let m: SharedArrayBuffer | undefined;
+  // The two parts of a plugin (src/plugin/parts.ts) each ask once; in one thread they share it.
+  const sharedMemory = (key: string, bytes: number, side: string): SharedArrayBuffer => {
+    if (askedBy.has(`${key}|${side}`)) throw new Error(`shared memory '${key}' asked for twice`);
+    askedBy.add(`${key}|${side}`);
+    let m = memory.get(key);
+    if (m) {
+      if (m.byteLength !== bytes) throw new Error(`shared memory '${key}' has ${m.byteLength} bytes, not ${bytes}`);
+      return m;
+    }
     if (o.role === 'data') {
       m = o.memory?.get(key);
       if (!m) throw new Error(`no shared memory '${key}' from the control thread`);
@@ -118,36 +130,47 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
       get server() { return serverLabel(this.listenAddresses, this.port); },
     };
     const ordered: [number, Directive][] = [];
+    const once = new Map<string, Directive>();
     for (const d of cfg.directives) {
       const rank = orderOf(d.name);
-      if (rank === undefined) {
+      const first = once.get(d.name);
+      if (first) {
+        errors.push(onlyOncePerBlock(d, first));
+      } else if (rank === undefined) {
         errors.push(CorefileError.at(d, `unknown directive '${d.name}' — check the spelling; clusterdns accepts CoreDNS's plugin names (run with -plugins to list them)`));
       } else if (!defs.has(d.name)) {
         errors.push(CorefileError.at(d, `plugin '${d.name}' is a CoreDNS plugin that clusterdns does not support yet — remove it (see -plugins for the supported list)`));
       } else {
         ordered.push([rank, d]);
+        if (defs.get(d.name)!.oncePerBlock) once.set(d.name, d);
       }
     }
     ordered.sort((a, b) => a[0] - b[0]);
     const blockPlugins: Plugin[] = [];
+    const enabled: string[] = [];    // every directive set up, wherever its parts run (coredns_plugin_enabled)
     const byDirective = new Map<string, Plugin>();
     const afterSetup: [Directive, () => void][] = [];
     const errorsBefore = errors.length;
     for (const [di, [, d]] of ordered.entries()) {
       const def = defs.get(d.name)!;
+      const log = makeLogger(o.sink, d.name);
       const ctx: SetupContext = {
-        block: info, corefile: o.file, role: o.role, log: makeLogger(o.sink, d.name), shared: o.shared, env: o.env ?? process.env, server,
+        block: info, corefile: o.file, role: o.role, log, shared: o.shared, env: o.env ?? process.env, server,
+        controlLog: o.role === 'data' ? silent : log,
         channel: (name) => o.hub.open(`${bi}/${di}/${d.name}/${name}`),
         onClose: (fn) => { closers.push(fn); },
         fatal: (reason) => (o.fatal ?? logFatal(o.sink))(`[FATAL] plugin/${d.name}: ${reason}`),
         mode: o.mode ?? 'serve',
         notChecked: (what) => o.notChecked?.(`${d.file}:${d.line}: ${d.name}: ${what}`),
-        sharedMemory: (name, bytes) => sharedMemory(`${bi}/${di}/${d.name}/${name}`, bytes),
+        sharedMemory(this: SetupContext | undefined, name, bytes) { return sharedMemory(`${bi}/${di}/${d.name}/${name}`, bytes, this?.side ?? ''); },
         peer: (name) => byDirective.get(name),
         afterSetup: (fn) => { afterSetup.push([d, fn]); },
       };
       try {
+        // Set up in every thread (the directive is checked alike everywhere); kept only where it runs.
         const p = await def.setup(d, ctx);
+        enabled.push(d.name);
+        if (!runsIn(def.placement, o.role)) continue;
         blockPlugins.push(p);
         if (!byDirective.has(d.name)) byDirective.set(d.name, p);
       } catch (e) {
@@ -170,6 +193,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
       chain: buildChain(blockPlugins, observers.length > 0),
     };
     blocks.push(runtime);
+    enabledNames.push(enabled);
     infos.push(info);
     blockPorts.push(ports);
   }
@@ -200,7 +224,7 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     }
   }
   if (o.role !== 'data' && o.mode !== 'validate') for (const [i, info] of infos.entries()) {
-    for (const p of blocks[i]!.plugins) for (const z of info.zones) pluginEnabled().set({ server: info.server, zone: z, view: '', name: p.name }, 1);
+    for (const name of enabledNames[i]!) for (const z of info.zones) pluginEnabled().set({ server: info.server, zone: z, view: '', name }, 1);
   }
   return {
     blocks, infos, plugins, listens: [...specs.values()], memory,

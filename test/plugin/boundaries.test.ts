@@ -40,3 +40,39 @@ describe('plugin boundaries', () => {
     expect(seen).toContain('plugin');
   });
 });
+
+// Placement is declared (PluginDefinition via parts(), src/plugin/parts.ts), never branched on:
+// no plugin reads ctx.role. kubernetes and hosts are being moved onto replicated() elsewhere.
+const MAY_READ_ROLE = new Set(['kubernetes', 'hosts']);
+
+/** The places in a source text that read a setup context's role (`ctx.role`, `this.ctx.role`, `{ role } = ctx`...). */
+function roleReads(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');   // comments may say the word
+  return [
+    ...code.matchAll(/\b\w*ctx\w*\s*(?:\?\.|\.)\s*role\b/gi),
+    ...code.matchAll(/\{[^}]*\brole\b[^}]*\}\s*=\s*\w*ctx\b/gi),
+    ...code.matchAll(/\[\s*['"]role['"]\s*\]/g),
+  ].map((m) => m[0]);
+}
+
+describe('declared placement', () => {
+  it('no plugin reads ctx.role (except kubernetes and hosts, being rewritten)', () => {
+    const bad: string[] = [];
+    for (const file of files(join(ROOT, 'plugins'))) {
+      const own = relative(join(ROOT, 'plugins'), file).split('/')[0]!;
+      if (MAY_READ_ROLE.has(own)) continue;
+      for (const r of roleReads(readFileSync(file, 'utf8'))) bad.push(`${relative('.', file)}: ${r}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the check sees a read of the role', () => {
+    expect(roleReads("if (ctx.role === 'data') return;")).toHaveLength(1);
+    expect(roleReads("const w = this.ctx?.role !== 'control';")).toHaveLength(1);
+    expect(roleReads('const { role, log } = ctx;')).toHaveLength(1);
+    expect(roleReads("x = ctx['role'];")).toHaveLength(1);
+    expect(roleReads('// branches on ctx.role are gone\nconst side = ctx.side;')).toHaveLength(0);
+    // and it would catch the branches removed from the plugins (as they were before)
+    expect(roleReads("reportsEntries: ctx.role !== 'data',")).toHaveLength(1);
+  });
+});

@@ -28,6 +28,9 @@ export function setupContext(zones: string[] = ['.'], role: SetupContext['role']
     corefile: 'Corefile', role, shared, server: serverServices(shared), env: {}, lines, fatals,
     fatal(reason) { fatals.push(reason); },
     log: { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
+    controlLog: role === 'data'
+      ? { info() {}, warning() {}, error() {}, debug() {} }
+      : { info: log('INFO'), warning: log('WARNING'), error: log('ERROR'), debug: log('DEBUG') },
     channel: () => ({ send() {}, onMessage() {} }),
     onClose(fn) { closers.push(fn); },
     sharedMemory: (_key: string, bytes: number) => new SharedArrayBuffer(bytes),

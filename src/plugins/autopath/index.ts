@@ -12,16 +12,15 @@ import type { Directive } from '../../corefile/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import type { Plugin, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { isAutoPather, type AutoPather } from '../../plugin/capabilities.ts';
-import { oncePerBlock } from '../../plugin/args.ts';
 import { parseAutopath } from './setup.ts';
 import { Autopath, type SearchPath } from './autopath.ts';
 import { autopathSuccess } from './metrics.ts';
 
 export const definition: PluginDefinition = {
   name: 'autopath',
+  oncePerBlock: true,
   setup(d: Directive, ctx: SetupContext): Plugin {
     const o = parseAutopath(d, ctx.block.zones, ctx.corefile);
-    oncePerBlock(ctx.shared, ctx.block, 'autopath', d);
     let search: SearchPath;
     if (o.plugin !== undefined) {
       const name = o.plugin;

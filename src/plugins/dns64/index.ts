@@ -10,9 +10,9 @@
  * The first dns64 line of a server block makes the plugin; later lines configure it (CoreDNS
  * reads every dns64 line of a block into one handler).
  */
-import { decode, encode } from '../../dns/codec.ts';
+import { encode } from '../../dns/codec.ts';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../../dns/ip.ts';
-import { aaaa, replyTo } from '../../dns/message.ts';
+import { aaaa, fieldsOf, replyTo } from '../../dns/message.ts';
 import { lowerName } from '../../dns/name.ts';
 import { Class, Rcode, Type, type AData, type Message, type ResourceRecord } from '../../dns/types.ts';
 import type { Directive } from '../../corefile/types.ts';
@@ -90,12 +90,12 @@ class Dns64Plugin implements Plugin {
 
   private translate(req: Request, res: Message, next: Next): Result {
     if (isNoResponse(res)) return res;
-    const fields = res.wire ? decode(res.wire) : res;
+    const fields = fieldsOf(res);
     if (!shouldSynthesize(fields, this.cfg.translateAll)) return res;
     const a = next(asking(req, Type.A));
     const done = (aRes: Message): Message => {
       if (isNoResponse(aRes)) return res; // the A question went unanswered: keep the AAAA answer
-      const out = synthesize(this.cfg, req.msg, fields, aRes.wire ? decode(aRes.wire) : aRes);
+      const out = synthesize(this.cfg, req.msg, fields, fieldsOf(aRes));
       translatedSeries(this.block.server).value++;
       return out;
     };

@@ -9,8 +9,8 @@
  * files are small, and this keeps each worker independent of the main thread. Only the non-worker
  * side logs, so a multi-worker server says each thing once.
  */
-import { decode, encode } from '../../dns/codec.ts';
-import { replyTo } from '../../dns/message.ts';
+import { encode } from '../../dns/codec.ts';
+import { fieldsOf, replyTo } from '../../dns/message.ts';
 import { Rcode, type Message, type ResourceRecord } from '../../dns/types.ts';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import type { Next, Plugin, PluginDefinition, Request, Result, SetupContext } from '../../plugin/contract.ts';
@@ -83,7 +83,7 @@ export class FilePlugin implements Plugin {
     } else if (!slot) {
       try {
         const m = await next(withQuestion(req, target));
-        const msg = m.wire ? decode(m.wire) : m;
+        const msg = fieldsOf(m);
         found = msg.answers;
         result = msg.rcode === Rcode.NXDOMAIN ? 'nxdomain' : msg.rcode === Rcode.SERVFAIL ? 'servfail' : 'success';
       } catch {
@@ -126,7 +126,8 @@ function rootDir(ctx: SetupContext): string {
 
 function setup(d: Directive, ctx: SetupContext): FilePlugin {
   const cfg = parseFileDirective(d, ctx.block.zones, rootDir(ctx));
-  const log = ctx.role === 'data' ? undefined : ctx.log;
+  // Every thread reads the file alike; the operator reads about it once (silent in answering threads).
+  const log = ctx.controlLog;
   const slots: ZoneSlot[] = cfg.origins.map((origin) => ({ origin, zone: undefined }));
   const reloader = new ZoneReloader(cfg.path, slots, cfg.reloadByMtime, log);
   let read: ReturnType<typeof readZoneFileSync> | undefined;

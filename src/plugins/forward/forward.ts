@@ -54,8 +54,6 @@ export class Forward implements Plugin {
   readonly name = 'forward';
   readonly cfg: ForwardConfig;
   proxies: Proxy[] = [];
-  /** Set by setup: whether the plugin after this one in the block is another forward (for `next`). */
-  nextIsForward: () => boolean = () => false;
   private readonly policy: Policy;
   private readonly timeouts: Timeouts;
   private readonly log: Logger;
@@ -219,7 +217,7 @@ export class Forward implements Plugin {
         continue;
       }
       if ((cfg.next.includes(res.rcode) || (cfg.nextOnNodata && res.rcode === Rcode.NOERROR && res.answers.length === 0))
-        && this.nextIsForward()) {
+        && next.plugin?.name === 'forward') {   // as before: `next` hands over only to a following forward
         return next(req);
       }
       return relay(res, wire, req);

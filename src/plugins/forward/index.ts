@@ -4,7 +4,9 @@
  * A resolv.conf that names no nameserver fails -validate, but never the running server: the block
  * starts without those upstreams (noupstream.ts reports it) and forwards once the file names one.
  */
-import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
+import type { SetupContext } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
+import { typedChannel } from '../../plugin/ends.ts';
 import { DEFAULT_TIMEOUTS, Forward, RESOLV_CONF_POLL_MS, type Timeouts } from './forward.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { NoUpstreamReport } from './noupstream.ts';
@@ -12,9 +14,6 @@ import { parseForward } from './setup.ts';
 
 /** ctx.shared key: per resolv.conf path, the nameservers last read from it in this process. */
 const LAST_GOOD = 'forward.resolvconf.lastGood';
-
-/** The forward instances of each server block, in Corefile order (for `next`: is the following plugin a forward?). */
-const byBlock = new WeakMap<BlockInfo, Forward[]>();
 
 /**
  * Timeouts: CoreDNS's fixed values, unless overridden by the server's environment (ctx.env: the one
@@ -34,45 +33,59 @@ function timeouts(env: SetupContext['env']): Timeouts {
   };
 }
 
+/** The nameserver hand-off between the parts (see below). */
+type Ask = { t: 'nameservers?' };
+type Tell = { t: 'nameservers'; entries: [string, UpstreamAddr[]][] };
+
 /**
  * A worker thread started after a resolv.conf vanished (one that replaces a crashed worker) finds no
  * nameserver in it, while the rest of the process still forwards to the ones the file last named:
- * it asks the control thread for them, so every thread answers alike.
+ * its answering part asks the control part for them, so every thread answers alike.
  */
-function handOff(f: Forward, ctx: SetupContext): void {
-  if (ctx.role === 'single') return;
-  const ch = ctx.channel('resolvconf');
-  if (ctx.role === 'control') {
-    ch.onMessage((msg, reply) => {
-      if ((msg as { t?: string }).t === 'nameservers?') reply({ t: 'nameservers', entries: f.cfg.resolvConf.inUse() });
-    });
-    return;
-  }
+function askNameservers(f: Forward, ctx: SetupContext): void {
   if (f.cfg.resolvConf.unresolved().length === 0) return;
-  ch.onMessage((msg) => {
-    const m = msg as { t?: string; entries?: [string, UpstreamAddr[]][] };
-    if (m.t === 'nameservers' && Array.isArray(m.entries)) f.adoptNameservers(m.entries);
-  });
+  const ch = typedChannel<Ask, Ask | Tell>(ctx, 'resolvconf');
+  ch.onMessage((m) => { if (m.t === 'nameservers') f.adoptNameservers(m.entries); });
   ch.send({ t: 'nameservers?' });
 }
 
-export const definition: PluginDefinition = {
+function tellNameservers(f: Forward, ctx: SetupContext): void {
+  typedChannel<Tell, Ask | Tell>(ctx, 'resolvconf').onMessage((m, reply) => {
+    if (m.t === 'nameservers?') reply({ t: 'nameservers', entries: f.cfg.resolvConf.inUse() });
+  });
+}
+
+/**
+ * Two parts. Every answering thread forwards with its own upstream sockets and health state and
+ * reads the resolv.conf files itself. The control part reads them too and speaks for the process:
+ * it logs file changes, keeps the upstreams gauge and /health's degradation (NoUpstreamReport),
+ * and hands the nameservers it still uses to a late worker. Each part has its own configuration
+ * (its own view of the files), parsed from the directive the same way.
+ */
+export const definition = parts({
   name: 'forward',
-  setup(d, ctx) {
+  parse(d, ctx) {
     const serving = ctx.mode !== 'validate';
     let lastGood = ctx.shared.get(LAST_GOOD) as Map<string, UpstreamAddr[]> | undefined;
     if (serving && !lastGood) ctx.shared.set(LAST_GOOD, lastGood = new Map());
-    const cfg = parseForward(d, ctx.corefile, { strictFiles: !serving, ...(serving ? { lastGood } : {}) });
-    // Logs, the upstreams gauge and /health: once per process, from the thread that owns /health and /metrics.
-    const report = serving && ctx.role !== 'data'
-      ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
-      : undefined;
-    const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: ctx.role !== 'data', ...(report ? { report } : {}) });
-    if (serving && cfg.files.length > 0) handOff(f, ctx);
-    const list = byBlock.get(ctx.block) ?? [];
-    list.push(f);
-    byBlock.set(ctx.block, list);
-    f.nextIsForward = () => list.indexOf(f) < list.length - 1;
+    const parse = () => parseForward(d, ctx.corefile, { strictFiles: !serving, ...(serving ? { lastGood } : {}) });
+    const first = parse();     // the directive's errors, alike in every thread
+    let taken = false;
+    return { serving, config: () => (taken ? parse() : (taken = true, first)) };
+  },
+  answering({ serving, config }, ctx) {
+    const cfg = config();
+    const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: false });
+    if (serving && cfg.files.length > 0) askNameservers(f, ctx);
     return f;
   },
-};
+  control({ serving, config }, ctx) {
+    const cfg = config();
+    const report = serving
+      ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
+      : undefined;
+    const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: true, ...(report ? { report } : {}) });
+    if (serving && cfg.files.length > 0) tellNameservers(f, ctx);
+    return { name: 'forward', start: () => f.start(), close: () => f.close() };
+  },
+});

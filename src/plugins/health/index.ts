@@ -6,7 +6,7 @@
  * body is one "Degraded: ..." line each instead of "OK", still with 200: a liveness probe that
  * failed would restart the pod, which cannot bring a missing resolv.conf back.
  */
-import type { PluginDefinition } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, parseDuration, unknownOption } from '../../plugin/args.ts';
 import http from 'node:http';
@@ -15,9 +15,10 @@ import { claimRoute, sideAddress, splitHostPort } from '../../plugin/side-http.t
 import { counter, histogram, SLIM_TIME_BUCKETS } from '../../metrics/registry.ts';
 import { degradations } from '../../plugin/degraded.ts';
 
-export const definition: PluginDefinition = {
+// One listener per process: only a control part (the control thread, or the single thread).
+export const definition = parts({
   name: 'health',
-  setup(d, ctx) {
+  parse(d) {
     maxArgs(d, 1, 'health [ADDRESS] { lameduck DURATION }');
     const addr = sideAddress(d, ':8080');
     let lameduckMs = 0;
@@ -26,13 +27,15 @@ export const definition: PluginDefinition = {
       if (opt.args.length !== 1) throw CorefileError.at(opt, 'health: lameduck needs one DURATION, e.g. lameduck 5s');
       lameduckMs = parseDuration(opt, opt.args[0]!, 'lameduck duration');
     }
+    return { addr, lameduckMs };
+  },
+  control({ addr, lameduckMs }, ctx) {
     let release: (() => Promise<void>) | undefined;
     let ticker: NodeJS.Timeout | undefined;
     let dropLameduck: (() => void) | undefined;
     return {
       name: 'health',
       async start() {
-        if (ctx.role === 'data') return;
         dropLameduck = ctx.server.setLameduck(lameduckMs);
         release = await claimRoute(addr, '/health', (_req, res) => {
           // As CoreDNS: /health stays 200 during lameduck; it is /ready that turns 503 (ready plugin).
@@ -73,4 +76,4 @@ export const definition: PluginDefinition = {
       },
     };
   },
-};
+});

@@ -11,15 +11,14 @@ import type { Directive } from '../../corefile/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import type { Plugin, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { isExternaler } from '../../plugin/capabilities.ts';
-import { oncePerBlock } from '../../plugin/args.ts';
 import { parseExternal } from './setup.ts';
 import { External } from './external.ts';
 
 export const definition: PluginDefinition = {
   name: 'k8s_external',
+  oncePerBlock: true,
   setup(d: Directive, ctx: SetupContext): Plugin {
     const o = parseExternal(d, ctx.block.zones);
-    oncePerBlock(ctx.shared, ctx.block, 'k8s_external', d);
     let handler: External | undefined;
     const find = (): External => {
       const p = ctx.peer?.('kubernetes');

@@ -10,9 +10,9 @@
  * response (with its wire bytes) goes out untouched.
  */
 import { decode } from '../../dns/codec.ts';
+import { derive } from '../../dns/message.ts';
 import { Type, type Message, type ResourceRecord } from '../../dns/types.ts';
 import type { Next, Plugin, Request, Result } from '../../plugin/contract.ts';
-import { WRITER } from '../../plugin/contract.ts';
 
 export type Reorder = (records: readonly ResourceRecord[]) => ResourceRecord[];
 
@@ -60,19 +60,13 @@ export class LoadBalancePlugin implements Plugin {
       return res;
     }
     const { section, authority } = this.policy;
-    // A reordered copy without `wire` (left out of the spread, not deleted: a delete would put the
-    // object in V8's slow dictionary mode on every answer).
-    const { wire: _bytes, ...fields } = src;
-    const out: Message = {
-      ...fields,
+    // A reordered copy of the response (derive: no stale `wire`, and the chain keeps the plugin
+    // that wrote the answer as its writer, the `plugin` label of response metrics).
+    return derive(res, {
       answers: section(src.answers),
       authority: authority ? section(src.authority) : src.authority.slice(),
       additional: section(src.additional),
-    };
-    // Keep the plugin that wrote the answer as its writer (the `plugin` label of response metrics).
-    const seen = req.meta.get(WRITER) as [Message, string] | undefined;
-    if (seen && seen[0] === res) req.meta.set(WRITER, [out, seen[1]]);
-    return out;
+    }, src);
   }
 
   start(): void { this.hooks.start?.(); }

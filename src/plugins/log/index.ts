@@ -4,7 +4,8 @@
  * `log [NAMES...] [FORMAT] { class all|denial|error|success }`. Recorded after the response is
  * written, so {rsize} and {duration} are the real ones.
  */
-import type { PluginDefinition, Request } from '../../plugin/contract.ts';
+import type { Request } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
 import type { Message } from '../../dns/types.ts';
 import { className, rcodeName, Type, typeName } from '../../dns/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
@@ -68,9 +69,10 @@ export function formatLine(format: string, req: Request, res: Message, size: num
   });
 }
 
-export const definition: PluginDefinition = {
+// Observes the responses of the threads that answer queries: only an answering part.
+export const definition = parts({
   name: 'log',
-  setup(d, ctx) {
+  parse(d) {
     let names = ['.'];
     let format = COMMON_FORMAT;
     const args = [...d.args];
@@ -93,15 +95,16 @@ export const definition: PluginDefinition = {
       }
     }
     if (classes.size === 0) classes.add('all');
+    return { names, format, classes };
+  },
+  answering({ names, format, classes }, ctx) {
     const sink = ctx.server.logSink;
     const write = (line: string) => sink.write(`[INFO] ${line}`);
-    if (ctx.role !== 'control') {
-      ctx.block.observers.push((req, res, size, _writer, start) => {
-        if (!names.some((n) => isSubdomain(req.qname, n))) return;
-        if (!classes.has('all') && !classes.has(classOf(res))) return;
-        write(formatLine(format, req, res, size, (performance.now() - start) / 1000));
-      });
-    }
+    ctx.block.observers.push((req, res, size, _writer, start) => {
+      if (!names.some((n) => isSubdomain(req.qname, n))) return;
+      if (!classes.has('all') && !classes.has(classOf(res))) return;
+      write(formatLine(format, req, res, size, (performance.now() - start) / 1000));
+    });
     return { name: 'log' };
   },
-};
+});

@@ -1,17 +1,16 @@
 /** loop: detect forwarding loops at start (CoreDNS's plugin/loop); see loop.ts. */
 import { CorefileError } from '../../corefile/types.ts';
-import type { BlockInfo, PluginDefinition } from '../../plugin/contract.ts';
-import { Loop } from './loop.ts';
+import { parts } from '../../plugin/parts.ts';
+import { LoopProbe, LoopWatch } from './loop.ts';
 
-const seenBlocks = new WeakSet<BlockInfo>();
-
-export const definition: PluginDefinition = {
+export const definition = parts({
   name: 'loop',
-  setup(d, ctx) {
+  oncePerBlock: true,
+  parse(d, ctx) {
     if (d.args.length > 0) throw CorefileError.at(d, `loop: takes no arguments — write just: loop`);
     if (d.block) throw CorefileError.at(d, `loop: takes no block — write just: loop`);
-    if (seenBlocks.has(ctx.block)) throw CorefileError.at(d, `loop: this plugin can only be used once per Server Block — remove the extra line`);
-    seenBlocks.add(ctx.block);
-    return new Loop(ctx.block.zones[0] ?? '.', ctx);
+    return ctx.block.zones[0] ?? '.';
   },
-};
+  control: (zone, ctx) => new LoopProbe(zone, ctx),
+  answering: (zone, ctx) => new LoopWatch(zone, ctx),
+});

@@ -6,8 +6,10 @@
  * Sightings are counted per probe: a probe that got no answer in time (an upstream that is silent,
  * slow, or unreachable) resets the count, so a quiet upstream is never taken for a loop.
  *
- * Threads: the probe runs once, where role !== 'data'; workers answering queries report every
- * sighting of the probe name to that side over a channel, where they are counted.
+ * Two parts (src/plugin/parts.ts): the probe runs once per process in the control part
+ * (LoopProbe), which publishes the probe name and its state to every answering thread
+ * (replicated()); the answering part (LoopWatch) sees queries and reports each sighting of the
+ * probe back (reporter()), where they are counted. In a single thread both parts talk alike.
  *
  * Exit: a detected loop is reported with ctx.fatal(): the server logs
  * `[FATAL] plugin/loop: Loop (...) detected ...` and, unless whoever started it routes fatal
@@ -20,24 +22,37 @@ import { isSubdomain } from '../../dns/name.ts';
 import { encodeQuery } from '../../dns/codec.ts';
 import { Rcode, Type } from '../../dns/types.ts';
 import type { Message } from '../../dns/types.ts';
-import type { BlockInfo, Channel, Next, Plugin, Request, SetupContext } from '../../plugin/contract.ts';
+import type { BlockInfo, ControlPart, Next, Plugin, Request, SetupContext } from '../../plugin/contract.ts';
+import { replicated, type Replicated } from '../../plugin/replicated.ts';
+import { reporter, type Reporter } from '../../plugin/reporter.ts';
 
 const DEADLINE_MS = 30_000;   // give up probing after this (CoreDNS: 30s)
 const ATTEMPT_MS = 2_000;     // one probe's timeout (miekg/dns Exchange: 2s)
 const RETRY_MS = 500;         // wait between failed probes (nobody listening yet: refused at once)
 const DISABLE_AFTER_MS = 2_000; // after the probe was answered, stop looking
 
-type Msg = { t: 'want' } | { t: 'name'; qname: string; off: boolean } | { t: 'off' } | { t: 'seen'; remote: string; local: string };
+/** What the control part tells every answering thread: the probe to watch for, and whether to still look. */
+export interface ProbeState {
+  readonly qname: string;
+  /** Probing is over (answered, or 30 s passed): stop looking. */
+  readonly off: boolean;
+  /** A loop was found: answer the probe with SERVFAIL to break the cycle. */
+  readonly detected: boolean;
+}
 
-export class Loop implements Plugin {
+/** An answering thread saw the probe come in: from whom, on which local address. */
+export interface Sighting { readonly remote: string; readonly local: string }
+
+/** The control part: sends the probe, counts the sightings, decides. */
+export class LoopProbe implements ControlPart {
   readonly name = 'loop';
   readonly zone: string;
-  qname: string | undefined;
+  readonly qname: string;
   seen = 0;
-  off = false;
-  detected = false;
+  private state: ProbeState;
   private readonly ctx: SetupContext;
-  private readonly channel: Channel;
+  private readonly published: Replicated<ProbeState>;
+  private readonly sightings: Reporter<Sighting>;
   private timers = new Set<NodeJS.Timeout>();
   private sock: dgram.Socket | undefined;
   private closed = false;
@@ -45,50 +60,37 @@ export class Loop implements Plugin {
   constructor(zone: string, ctx: SetupContext) {
     this.zone = zone;
     this.ctx = ctx;
-    this.channel = ctx.channel('probe');
-    if (ctx.role === 'data') {
-      this.channel.onMessage((raw) => {
-        const m = raw as Msg;
-        if (m.t === 'name') { this.qname = m.qname; this.off = m.off; } else if (m.t === 'off') this.off = true;
-      });
-      this.channel.send({ t: 'want' } satisfies Msg);
-    } else {
-      this.qname = probeName(zone);
-      this.channel.onMessage((raw, reply) => {
-        const m = raw as Msg;
-        if (m.t === 'want') reply({ t: 'name', qname: this.qname!, off: this.off } satisfies Msg);
-        else if (m.t === 'seen') this.sighting(m.remote, m.local);
-      });
-    }
+    this.qname = probeName(zone);
+    this.state = { qname: this.qname, off: false, detected: false };
+    this.published = replicated<ProbeState>(ctx, 'probe');
+    this.published.publish(this.state);
+    this.sightings = reporter<Sighting>(ctx, 'seen');
+    this.sightings.onReport((s) => this.sighting(s));
   }
 
-  serve(req: Request, next: Next): Message | Promise<Message> {
-    if (req.qtype !== Type.HINFO || this.qname === undefined) return next(req);
-    if (req.qname !== this.qname) return next(req);
-    if (this.detected) return replyTo(req.msg, Rcode.SERVFAIL); // break the cycle once it is known
-    if (this.off || !isSubdomain(req.qname, this.zone)) return next(req);
-    const local = localAddr(this.ctx.block, req);
-    const remote = hostPort(req.remoteAddress, req.remotePort);
-    if (this.ctx.role === 'data') this.channel.send({ t: 'seen', remote, local } satisfies Msg);
-    else this.sighting(remote, local);
-    return next(req);
+  get off(): boolean { return this.state.off; }
+  get detected(): boolean { return this.state.detected; }
+
+  private update(change: Partial<ProbeState>): void {
+    this.state = { ...this.state, ...change };
+    this.published.publish(this.state);
   }
 
-  private sighting(remote: string, local: string): void {
-    if (this.off || this.detected) return;
+  private sighting(s: Sighting): void {
+    if (this.state.off || this.state.detected || this.closed) return;
     this.seen++;
     if (this.seen > 2) {
-      this.detected = true;
-      this.ctx.fatal(`Loop (${remote} -> ${local}) detected for zone "${this.zone}", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${this.qname}"`);
+      this.update({ detected: true });
+      this.ctx.fatal(`Loop (${s.remote} -> ${s.local}) detected for zone "${this.zone}", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${this.qname}"`);
     }
   }
 
   /** Send the probe to our own address; retry until answered or 30 s passed; then stop looking. */
   start(): void {
-    if (this.ctx.role === 'data') return;
+    if (this.ctx.mode === 'validate') return;
     const deadline = Date.now() + DEADLINE_MS;
     const attempt = () => {
-      if (this.closed || this.off || this.detected) return;
+      if (this.closed || this.state.off || this.state.detected) return;
       if (Date.now() >= deadline) { this.disable(); return; }
       this.exchange().then((answered) => {
         if (answered) { this.after(DISABLE_AFTER_MS, () => this.disable()); return; }
@@ -109,15 +111,14 @@ export class Loop implements Plugin {
   }
 
   private disable(): void {
-    if (this.off) return;
-    this.off = true;
-    if (this.ctx.role !== 'single') this.channel.send({ t: 'off' } satisfies Msg);
+    if (this.state.off || this.closed) return;
+    this.update({ off: true });
   }
 
   /** One probe over UDP; true when any answer came back in time. */
   private exchange(): Promise<boolean> {
     const target = probeTarget(this.ctx.block);
-    const q = encodeQuery(this.qname!, Type.HINFO, { rd: true });
+    const q = encodeQuery(this.qname, Type.HINFO, { rd: true });
     return new Promise<boolean>((resolve) => {
       const s = dgram.createSocket(target.includes(':') ? 'udp6' : 'udp4');
       this.sock = s;
@@ -144,6 +145,39 @@ export class Loop implements Plugin {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     try { this.sock?.close(); } catch { /* closed */ }
+    this.published.close();
+    this.sightings.close();
+  }
+}
+
+/** The answering part: watches for the probe and reports each sighting to the control part. */
+export class LoopWatch implements Plugin {
+  readonly name = 'loop';
+  readonly zone: string;
+  private readonly block: BlockInfo;
+  private readonly probe: Replicated<ProbeState>;
+  private readonly sightings: Reporter<Sighting>;
+
+  constructor(zone: string, ctx: SetupContext) {
+    this.zone = zone;
+    this.block = ctx.block;
+    this.probe = replicated<ProbeState>(ctx, 'probe');
+    this.sightings = reporter<Sighting>(ctx, 'seen');
+  }
+
+  serve(req: Request, next: Next): Message | Promise<Message> {
+    if (req.qtype !== Type.HINFO) return next(req);
+    const p = this.probe.value;
+    if (p === undefined || req.qname !== p.qname) return next(req);
+    if (p.detected) return replyTo(req.msg, Rcode.SERVFAIL); // break the cycle once it is known
+    if (p.off || !isSubdomain(req.qname, this.zone)) return next(req);
+    this.sightings.report({ remote: hostPort(req.remoteAddress, req.remotePort), local: localAddr(this.block, req) });
+    return next(req);
+  }
+
+  close(): void {
+    this.probe.close();
+    this.sightings.close();
   }
 }
 

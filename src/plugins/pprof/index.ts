@@ -11,13 +11,16 @@
  */
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
+import { threadId } from 'node:worker_threads';
+import type { Directive } from '../../corefile/types.ts';
 import { CorefileError } from '../../corefile/types.ts';
-import { maxArgs, oncePerBlock, unknownOption } from '../../plugin/args.ts';
-import type { PluginDefinition } from '../../plugin/contract.ts';
+import { maxArgs, unknownOption } from '../../plugin/args.ts';
+import { parts } from '../../plugin/parts.ts';
+import { typedChannel } from '../../plugin/ends.ts';
 import { claimRoute, splitHostPort } from '../../plugin/side-http.ts';
 import { DelayMonitor } from './delay.ts';
 import { cpuProfile, heapSnapshot, ProfileBusy } from './profile.ts';
-import { answerAsks, WorkerProfiles } from './threads.ts';
+import { answerAsks, WorkerProfiles, type Answer, type Ask } from './threads.ts';
 
 export const DEFAULT_ADDRESS = 'localhost:6053';
 const PATH = '/debug/pprof';
@@ -30,7 +33,7 @@ const DEFAULT_BLOCK_RESOLUTION_MS = 10;
 
 interface Options { addr: string; blockMs: number | undefined }
 
-function parse(d: Parameters<PluginDefinition['setup']>[0]): Options {
+function parse(d: Directive): Options {
   maxArgs(d, 1, USAGE);
   const addr = d.args[0] ?? DEFAULT_ADDRESS;
   try { splitHostPort(addr); } catch (e) {
@@ -75,12 +78,28 @@ function pipe(stream: Readable, res: http.ServerResponse, name: string): void {
   res.on('close', () => { if (!res.writableFinished) stream.destroy(); });
 }
 
-export const definition: PluginDefinition = {
+/**
+ * Two parts: each answering thread answers the asks about itself (its profile, heap, delay); the
+ * control part serves the HTTP routes, profiles its own thread (0) and asks the others.
+ */
+export const definition = parts({
   name: 'pprof',
-  setup(d, ctx) {
-    const o = parse(d);
-    oncePerBlock(ctx.shared, ctx.block, 'pprof', d);
-    const ch = ctx.channel('pprof');
+  oncePerBlock: true,
+  parse,
+  answering(o, ctx) {
+    let delay: DelayMonitor | undefined;
+    return {
+      name: 'pprof',
+      start() {
+        if (ctx.mode === 'validate') return;
+        if (o.blockMs !== undefined) delay = new DelayMonitor(o.blockMs);
+        answerAsks(typedChannel<Answer, Ask>(ctx, 'pprof'), delay);
+      },
+      close() { delay?.stop(); },
+    };
+  },
+  control(o, ctx) {
+    const workers = new WorkerProfiles(typedChannel<Ask, Answer>(ctx, 'pprof'));
     let delay: DelayMonitor | undefined;
     let releases: (() => Promise<void>)[] = [];
     return {
@@ -88,17 +107,31 @@ export const definition: PluginDefinition = {
       async start() {
         if (ctx.mode === 'validate') return;
         if (o.blockMs !== undefined) delay = new DelayMonitor(o.blockMs);
-        if (ctx.role === 'data') { answerAsks(ch, delay); return; }
-        const workers = ctx.role === 'control' ? new WorkerProfiles(ch) : undefined;
+        /** The other answering threads; `here`: whether this thread answers queries too (one thread). */
+        let known = new Set<number>();   // the workers the last look found (the index lists them)
+        const threads = async () => {
+          const ids = await workers.threads();
+          const others = ids.filter((id) => id !== threadId);
+          known = new Set(others);
+          return { here: ids.includes(threadId), others };
+        };
         const threadOf = (q: URLSearchParams): number | undefined => {
           const t = q.get('thread');
           return t === null || t === '' ? 0 : /^\d+$/.test(t) ? Number(t) : undefined;
         };
+        /** Run `fn` when worker `thread` exists (at once when the last look found it), else answer 404. */
+        const inWorker = (res: http.ServerResponse, thread: number, fn: () => void) => {
+          if (known.has(thread)) return fn();
+          void threads().then(({ here, others }) => {
+            if (others.includes(thread)) return fn();
+            text(res, 404, here && others.length === 0 ? `no thread ${thread}: this server answers in its main thread only\n` : `no worker thread ${thread}\n`);
+          });
+        };
         const routes: [string, (req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams) => void][] = [
           [PATH, (_req, res) => { res.writeHead(301, { location: `${PATH}/` }).end(); }],
           [`${PATH}/`, (_req, res) => {
-            void (workers ? workers.threads() : Promise.resolve([])).then((ids) => {
-              res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexPage(ids, ctx.role === 'single', o.blockMs !== undefined));
+            void threads().then(({ here, others }) => {
+              res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexPage(others, here, o.blockMs !== undefined));
             });
           }],
           [`${PATH}/cmdline`, (_req, res) => text(res, 200, process.argv.join('\0'))],
@@ -117,23 +150,18 @@ export const definition: PluginDefinition = {
               );
               return;
             }
-            if (!workers) return text(res, 404, `no thread ${thread}: this server answers in its main thread only\n`);
-            void workers.profile(thread, seconds).then((a) => {
+            inWorker(res, thread, () => void workers.profile(thread, seconds).then((a) => {
               if (!a) return text(res, 404, `no worker thread ${thread} answered\n`);
               if (a.json !== undefined) { attachment(res, name); res.end(a.json); return; }
               text(res, 500, a.busy ? `Could not enable CPU profiling: ${a.error}\n` : `CPU profile failed: ${a.error}\n`);
-            });
+            }));
           }],
           [`${PATH}/heap`, (_req, res, q) => {
             const thread = threadOf(q);
             if (thread === undefined) return text(res, 400, 'thread must be a thread id (0: the main thread)\n');
             const name = `clusterdns-thread${thread}.heapsnapshot`;
             if (thread === 0) return pipe(heapSnapshot(), res, name);
-            if (!workers) return text(res, 404, `no thread ${thread}: this server answers in its main thread only\n`);
-            void workers.threads().then((ids) => {
-              if (!ids.includes(thread)) return text(res, 404, `no worker thread ${thread}\n`);
-              pipe(workers.heap(thread), res, name);
-            });
+            inWorker(res, thread, () => pipe(workers.heap(thread), res, name));
           }],
         ];
         if (o.blockMs !== undefined) {
@@ -141,8 +169,7 @@ export const definition: PluginDefinition = {
             const thread = threadOf(q);
             if (thread === undefined) return text(res, 400, 'thread must be a thread id (0: the main thread)\n');
             if (thread === 0) return text(res, 200, delay!.report('main thread'));
-            if (!workers) return text(res, 404, `no thread ${thread}: this server answers in its main thread only\n`);
-            void workers.block(thread).then((a) => (a ? text(res, 200, a.text) : text(res, 404, `no worker thread ${thread} answered\n`)));
+            inWorker(res, thread, () => void workers.block(thread).then((a) => (a ? text(res, 200, a.text) : text(res, 404, `no worker thread ${thread} answered\n`))));
           }]);
         }
         for (const [path, handle] of routes) {
@@ -160,7 +187,7 @@ export const definition: PluginDefinition = {
       },
     };
   },
-};
+});
 
 function indexPage(workers: number[], single: boolean, block: boolean): string {
   const threads = [

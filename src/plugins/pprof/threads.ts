@@ -24,9 +24,8 @@ export type Answer =
   | { op: 'block'; id: number; text: string };
 
 /** The worker side: answer the main thread's asks that name this thread. */
-export function answerAsks(ch: Channel, delay: DelayMonitor | undefined): void {
-  ch.onMessage((raw, reply) => {
-    const m = raw as Ask;
+export function answerAsks(ch: Channel<Answer, Ask>, delay: DelayMonitor | undefined): void {
+  ch.onMessage((m, reply) => {
     if (m.op === 'who') { reply({ op: 'me', id: m.id, thread: threadId } satisfies Answer); return; }
     if (m.thread !== threadId) return;
     if (m.op === 'profile') {
@@ -47,16 +46,19 @@ export function answerAsks(ch: Channel, delay: DelayMonitor | undefined): void {
 
 /** The main thread's side: ask workers and wait for their answers. */
 export class WorkerProfiles {
-  private readonly ch: Channel;
+  private readonly ch: Channel<Ask, Answer>;
   private nextId = 1;
   private readonly pending = new Map<number, (a: Answer) => void>();
 
-  constructor(ch: Channel) {
+  constructor(ch: Channel<Ask, Answer>) {
     this.ch = ch;
-    ch.onMessage((raw) => { const a = raw as Answer; this.pending.get(a.id)?.(a); });
+    ch.onMessage((a) => { this.pending.get(a.id)?.(a); });
   }
 
-  /** The thread ids of the workers that answer within `ms`. */
+  /**
+   * The thread ids of the answering threads that answer within `ms` — with a single-threaded
+   * server, the answering part in this very thread answers too (with this thread's id).
+   */
   async threads(ms = 300): Promise<number[]> {
     const id = this.nextId++;
     const seen: number[] = [];

@@ -3,9 +3,9 @@
  * plugin/metrics), and records CoreDNS's per-query DNS metrics for its server block. With
  * several workers the scrape merges every worker's counters (prom-client's aggregator).
  */
-import type { PluginDefinition } from '../../plugin/contract.ts';
 import { CorefileError } from '../../corefile/types.ts';
-import { maxArgs, oncePerBlock } from '../../plugin/args.ts';
+import { maxArgs } from '../../plugin/args.ts';
+import { parts } from '../../plugin/parts.ts';
 import { registry } from '../../metrics/registry.ts';
 import { collectProcessMetrics } from '../../metrics/process.ts';
 import { report } from '../../metrics/dns.ts';
@@ -14,28 +14,31 @@ import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 import { performance } from 'node:perf_hooks';
 import { explainRoute, EXPLAIN_BURST, EXPLAIN_RATE, RateLimit } from './explain.ts';
 
-export const definition: PluginDefinition = {
+// Two parts: every answering thread counts its responses; the control side serves the merged /metrics.
+export const definition = parts({
   name: 'prometheus',
-  setup(d, ctx) {
+  oncePerBlock: true,
+  parse(d) {
     maxArgs(d, 1, 'prometheus [ADDRESS]');
-    oncePerBlock(ctx.shared, ctx.block, 'prometheus', d);
     for (const opt of d.block ?? []) {
       if (opt.name === 'runtime_metrics') continue;
       throw CorefileError.at(opt, `prometheus: option '${opt.name}' is not supported — clusterdns serves /metrics over plain HTTP`);
     }
-    const addr = sideAddress(d, 'localhost:9153');
-    if (ctx.role !== 'control') {
-      const info = ctx.block;
-      info.observers.push((req, res, size, writer, start) => {
-        report(info.server, req.zone, req, rcodeName(res.rcode), writer, size, (performance.now() - start) / 1000);
-      });
-    }
+    return sideAddress(d, 'localhost:9153');
+  },
+  answering(_addr, ctx) {
+    const info = ctx.block;
+    info.observers.push((req, res, size, writer, start) => {
+      report(info.server, req.zone, req, rcodeName(res.rcode), writer, size, (performance.now() - start) / 1000);
+    });
+    return { name: 'prometheus' };
+  },
+  control(addr, ctx) {
     let release: (() => Promise<void>) | undefined;
     let releaseExplain: (() => Promise<void>) | undefined;
     return {
       name: 'prometheus',
       async start() {
-        if (ctx.role === 'data') return;
         collectProcessMetrics(registry);
         release = await claimRoute(addr, '/metrics', (_req, res) => {
           ctx.server.metrics().then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text),
@@ -47,4 +50,4 @@ export const definition: PluginDefinition = {
       async close() { await releaseExplain?.(); await release?.(); },
     };
   },
-};
+});

@@ -3,22 +3,24 @@
  * not-ready (kubernetes before its first list, ...) says it is ready, and 503 naming the ones
  * that are not (CoreDNS's plugin/ready).
  */
-import type { PluginDefinition } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
 import { maxArgs, noBlock } from '../../plugin/args.ts';
 import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 
 
-export const definition: PluginDefinition = {
+// One listener per process: only a control part (the control thread, or the single thread).
+export const definition = parts({
   name: 'ready',
-  setup(d, ctx) {
+  parse(d) {
     maxArgs(d, 1, 'ready [ADDRESS]');
     noBlock(d, 'ready [ADDRESS]');
-    const addr = sideAddress(d, ':8181');
+    return sideAddress(d, ':8181');
+  },
+  control(addr, ctx) {
     let release: (() => Promise<void>) | undefined;
     return {
       name: 'ready',
       async start() {
-        if (ctx.role === 'data') return;
         const plugins = ctx.server.generationPlugins();
         release = await claimRoute(addr, '/ready', (_req, res) => {
           if (ctx.server.shuttingDown()) {
@@ -41,4 +43,4 @@ export const definition: PluginDefinition = {
       async close() { await release?.(); },
     };
   },
-};
+});

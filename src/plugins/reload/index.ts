@@ -4,15 +4,16 @@
  * up leaves the running one serving and counts in coredns_reload_failed_total. SIGUSR1 reloads too.
  */
 import { createHash } from 'node:crypto';
-import type { PluginDefinition } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
 import { CorefileError } from '../../corefile/types.ts';
 import { maxArgs, noBlock, parseDuration } from '../../plugin/args.ts';
 
 const hash = (s: string) => createHash('sha512').update(s).digest('hex');
 
-export const definition: PluginDefinition = {
+// One reload loop per process: only a control part (the control thread, or the single thread).
+export const definition = parts({
   name: 'reload',
-  setup(d, ctx) {
+  parse(d) {
     const usage = 'reload [INTERVAL] [JITTER]';
     maxArgs(d, 2, usage);
     noBlock(d, usage);
@@ -22,12 +23,14 @@ export const definition: PluginDefinition = {
     if (jitter < 1_000) throw CorefileError.at(d, `reload: jitter ${d.args[1]} is too short — the minimum is 1s`);
     // CoreDNS caps the jitter at half the interval (so `reload 2s` checks every 2–3 s).
     if (jitter > interval / 2) jitter = interval / 2;
+    return { interval, jitter };
+  },
+  control({ interval, jitter }, ctx) {
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
     return {
       name: 'reload',
       async start() {
-        if (ctx.role === 'data') return;
         // One reload loop per generation, whatever the number of blocks with `reload`: the first one's.
         const plugins = ctx.server.generationPlugins();
         if (plugins.find((p) => p.name === 'reload') !== this) return;
@@ -66,4 +69,4 @@ export const definition: PluginDefinition = {
       },
     };
   },
-};
+});

@@ -5,7 +5,7 @@
  * pointing at the new target, followed by the records of that lookup owned by the new target —
  * what CoreDNS's cnameTargetRule does with its upstream.
  */
-import { decode } from '../../dns/codec.ts';
+import { fieldsOf } from '../../dns/message.ts';
 import { Type, type Message, type NameData, type ResourceRecord } from '../../dns/types.ts';
 import { compileGoRegexp, findStringSubmatch } from '../../plugin/goregexp.ts';
 import type { ResponseRule } from './response.ts';
@@ -58,7 +58,7 @@ export function cnameRule(mode: Mode, args: readonly string[]): Rule {
             let found: ResourceRecord[] = [];
             try {
               const up: Message = await ask(target, qtype);
-              found = (up.wire ? decode(up.wire) : up).answers.filter((a) => a.name === target);
+              found = fieldsOf(up).answers.filter((a) => a.name === target);
             } catch { /* the lookup failed: keep the rewritten CNAME alone, as a lookup without answers would */ }
             const cnames = res.answers.filter((a) => a.type === Type.CNAME);
             for (const c of cnames) (c.data as NameData).target = target;

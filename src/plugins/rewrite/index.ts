@@ -21,7 +21,6 @@ import { Rcode, type Message } from '../../dns/types.ts';
 import type { Logger, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
 import { reportError } from '../../plugin/errors.ts';
 import { perBlock } from '../../plugin/per-block.ts';
-import { WRITER } from '../../plugin/contract.ts';
 import { typeString } from '../../dns/mnemonics.ts';
 import { revert, type Ask, type ResponseRule } from './response.ts';
 import { parseRule, RuleError, type QueryState, type Rule } from './rules.ts';
@@ -60,8 +59,8 @@ export class RewritePlugin implements Plugin {
     const ask: Ask = (name, qtype) => next(askFor(sub, name, qtype));
     const how = { question: req.question, rules: responseRules, dropEdns: s.ednsCreated };
     const res = next(sub);
-    if (res instanceof Promise) return res.then((m) => keepWriter(req, m, revert(m, how, ask)));
-    return keepWriter(req, res, revert(res, how, ask));
+    if (res instanceof Promise) return res.then((m) => revert(m, how, ask));
+    return revert(res, how, ask);
   }
 }
 
@@ -79,16 +78,6 @@ function askFor(sub: Request, name: string, qtype: number): Request {
   const question = { name, type: qtype, class: sub.qclass };
   const msg: Message = { ...sub.msg, questions: [question] };
   return { ...sub, msg, question, qname: lowerName(name), qtype, wire: encode(msg), meta: new Map() };
-}
-
-/** The answer keeps the plugin that wrote it as its writer (the `plugin` label of response metrics). */
-function keepWriter(req: Request, res: Message, out: Message | Promise<Message>): Message | Promise<Message> {
-  const mark = (m: Message) => {
-    const seen = req.meta.get(WRITER) as [Message, string] | undefined;
-    if (seen && seen[0] === res) req.meta.set(WRITER, [m, seen[1]]);
-    return m;
-  };
-  return out instanceof Promise ? out.then(mark) : mark(out);
 }
 
 const USAGE = 'rewrite [continue|stop] FIELD [TYPE] [FROM TO|TTL] [OPTIONS]';

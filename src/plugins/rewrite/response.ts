@@ -8,7 +8,7 @@
  * The response handed in is never changed (it may be a cache entry, or carry bytes the writer
  * owns): a copy is built, without `wire`, so the server encodes the rewritten fields.
  */
-import { decode } from '../../dns/codec.ts';
+import { derive, fieldsOf } from '../../dns/message.ts';
 import { Type, type Message, type MXData, type NameData, type ResourceRecord, type SOAData, type SRVData } from '../../dns/types.ts';
 import { findStringSubmatch } from '../../plugin/goregexp.ts';
 
@@ -116,17 +116,15 @@ export interface Reversal {
 
 /** A copy of `res` with the question restored and every response rule applied. */
 export function revert(res: Message, how: Reversal, ask: Ask): Message | Promise<Message> {
-  const src = res.wire ? decode(res.wire) : res;
-  // Leave `wire` out of the copy (not delete: a delete would put the object in V8's slow mode).
-  const { wire: _bytes, ...fields } = src;
+  const src = fieldsOf(res);
   const rules = how.rules;
-  const out: Message = {
-    ...fields,
+  // derive: a copy without the stale `wire`, still written by the plugin that wrote `res`.
+  const out = derive(res, {
     questions: [{ ...how.question }],
     answers: rules.length > 0 ? src.answers.map(copyRecord) : src.answers.slice(),
     authority: rules.length > 0 ? src.authority.map(copyRecord) : src.authority.slice(),
     additional: rules.length > 0 ? src.additional.map(copyRecord) : src.additional.slice(),
-  };
+  }, src);
   if (how.dropEdns) out.edns = undefined;
   if (rules.length === 0) return out;
   // Undoing goes in reverse: the rule applied last to the query is undone first (as CoreDNS does).

@@ -10,9 +10,9 @@
  * Every `template` line of a server block is one template, tried in the order written; the first
  * plugin of a block holds them all (as rewrite does), CoreDNS having one handler per block.
  */
-import { decode, encode } from '../../dns/codec.ts';
+import { encode } from '../../dns/codec.ts';
 import { classString, typeString } from '../../dns/mnemonics.ts';
-import { replyTo } from '../../dns/message.ts';
+import { fieldsOf, replyTo } from '../../dns/message.ts';
 import { lowerName, matchZone } from '../../dns/name.ts';
 import { Rcode, Type, type Message, type NameData, type ResourceRecord } from '../../dns/types.ts';
 import type { BlockInfo, Next, Plugin, PluginDefinition, Request, Result } from '../../plugin/contract.ts';
@@ -139,7 +139,7 @@ class TemplatePlugin implements Plugin {
     for (const [, target] of targets) {
       try {
         const res = await this.answer(lookup(req, target), next, depth + 1);
-        found.push((res.wire ? decode(res.wire) : res).answers);
+        found.push(fieldsOf(res).answers);
       } catch {
         found.push([]);
       }

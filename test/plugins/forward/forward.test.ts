@@ -8,7 +8,7 @@ import { registry } from '../../../src/metrics/registry.ts';
 import { replyTo } from '../../../src/dns/message.ts';
 import { Rcode, Type } from '../../../src/dns/types.ts';
 import type { AData, Message } from '../../../src/dns/types.ts';
-import type { Next } from '../../../src/plugin/contract.ts';
+import type { Next, Request } from '../../../src/plugin/contract.ts';
 import { reportedErrors } from '../../../src/plugin/errors.ts';
 import { manyA, Upstream } from '../../support/upstream.ts';
 import { directive, makeReq, memLogger } from './helpers.ts';
@@ -218,12 +218,14 @@ describe('forward', () => {
     b.add({ name: 'only-b.example.', type: 'A', ttl: 60, data: '192.0.2.9' });
     const first = forward(`forward . ${a.address} {\n next NXDOMAIN\n}`);
     const second = forward(`forward . ${b.address}`);
-    first.nextIsForward = () => true;
-    const res = await first.serve(makeReq('only-b.example.', Type.A), (req) => second.serve(req, nextNx));
+    // The chain tells a plugin what follows it (next.plugin), as buildChain's links do.
+    const toSecond = Object.assign((req: Request) => second.serve(req, nextNx), { plugin: second });
+    const res = await first.serve(makeReq('only-b.example.', Type.A), toSecond);
     expect(addr(res)).toEqual(['192.0.2.9']);
     // without a forward after it, `next` is ignored
-    first.nextIsForward = () => false;
     expect((await first.serve(makeReq('only-b.example.', Type.A), nextNx)).rcode).toBe(Rcode.NXDOMAIN);
+    const toOther = Object.assign((req: Request) => second.serve(req, nextNx), { plugin: { name: 'whoami' } });
+    expect((await first.serve(makeReq('only-b.example.', Type.A), toOther)).rcode).toBe(Rcode.NXDOMAIN);
 
     a.behaviour.rcode = Rcode.SERVFAIL;
     const fo = forward(`forward . ${a.address} ${b.address} {\n policy sequential\n failover SERVFAIL\n}`);

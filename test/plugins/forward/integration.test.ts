@@ -33,6 +33,18 @@ async function upstream(): Promise<Upstream> {
 }
 
 describe('forward and cache over sockets', () => {
+  test('next NXDOMAIN: the chain tells forward that another forward follows it (one and two answering threads)', async () => {
+    const a = await upstream(), b = await upstream();
+    b.add({ name: 'only-b.example.', type: 'A', ttl: 60, data: '192.0.2.9' });
+    for (const workers of [1, 2]) {
+      const s = await server(`. {\n  forward . ${a.address} {\n    next NXDOMAIN\n  }\n  forward . ${b.address}\n}\n`, undefined, workers);
+      expect(await resolver(s.port).resolve4('only-b.example')).toEqual(['192.0.2.9']);
+      // The last forward has no forward after it: its NXDOMAIN is the answer.
+      await expect(resolver(s.port).resolve4('nowhere.example')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+      await s.stop();
+    }
+  });
+
   test('answers from unbound through forward, with cache in front (Node resolver and dns2)', async () => {
     const s = await server(`. {\n  cache\n  forward . ${unbound.address}\n}\n`);
     const r = resolver(s.port);

@@ -13,9 +13,14 @@ import { freePort } from '../../support/ports.ts';
 import { startTestServer } from '../../support/server.ts';
 import { resolver } from '../../support/dns-client.ts';
 import { Upstream } from '../../support/upstream.ts';
-import { directive } from '../forward/helpers.ts';
+import { directive, makeReq } from '../forward/helpers.ts';
 import { definition } from '../../../src/plugins/loop/index.ts';
-import { probeName } from '../../../src/plugins/loop/loop.ts';
+import { buildGeneration } from '../../../src/server/generation.ts';
+import { LoopbackHub } from '../../../src/server/channels.ts';
+import { replyTo } from '../../../src/dns/message.ts';
+import { Rcode, Type } from '../../../src/dns/types.ts';
+import { probeName, type ProbeState } from '../../../src/plugins/loop/loop.ts';
+import { replicated } from '../../../src/plugin/replicated.ts';
 import { setupContext } from '../../support/setup-context.ts';
 import { until } from '../../support/wait.ts';
 
@@ -122,12 +127,44 @@ describe('loop', () => {
     expect(await resolver(s.port).resolve4('www.example')).toEqual(['192.0.2.1']);
   });
 
-  test('setup: no arguments, once per block; the probe name is two random numbers under the zone', () => {
+  test('setup: no arguments, once per block; the probe name is two random numbers under the zone', async () => {
     expect(probeName('cluster.local.')).toMatch(/^\d+\.\d+\.cluster\.local\.$/);
     expect(probeName('.')).not.toBe(probeName('.'));
     const ctx = setupContext(['.'], 'single', { corefile: '/tmp/Corefile' });
     expect(() => definition.setup(directive('loop foo'), ctx)).toThrow(/^\/tmp\/Corefile:2: loop: takes no arguments/);
-    definition.setup(directive('loop'), ctx);
-    expect(() => definition.setup(directive('loop'), ctx)).toThrow(/only be used once per Server Block/);
+    expect(definition.oncePerBlock).toBe(true);     // the generation checks it (test/plugin/placement.test.ts)
+    await expect(buildGeneration({
+      text: '. {\n  loop\n  loop\n}\n', file: '/tmp/Corefile', dnsPort: 53, role: 'single', mode: 'validate',
+      sink: { write() {} }, shared: new Map(), hub: new LoopbackHub(),
+    })).rejects.toThrow(/^\/tmp\/Corefile:3: loop: can only be used once per Server Block/);
+  });
+
+  test('the answering part reports sightings to the control part, which publishes the verdict (one thread and over a channel pair)', async () => {
+    for (const role of ['single', 'split'] as const) {
+      const hub = new LoopbackHub();
+      const fatals: string[] = [];
+      const base = setupContext(['.'], 'single', { channel: (n) => hub.open(`loop/${n}`), fatal: (r) => { fatals.push(r); } });
+      // 'split': the parts as a control thread and a worker set them up (each alone in its thread).
+      const parts = role === 'single' ? [await definition.setup(directive('loop'), base)]
+        : [await definition.setup(directive('loop'), { ...base, role: 'control' }), await definition.setup(directive('loop'), { ...base, role: 'data' })];
+      const answering = parts.find((p) => p.serve)!;
+      // A third reader of the published state, as another worker would be: it learns the probe name.
+      const watcher = replicated<ProbeState>({ role: 'data', channel: (n) => hub.open(`loop/${n}`) }, 'probe');
+      expect(await until(() => watcher.has)).toBe(true);
+      const probe = watcher.value!.qname;
+      const req = (port: number) => ({ ...makeReq(probe, Type.HINFO), remotePort: port, localPort: 53 });
+      const passed: string[] = [];
+      const next = (r: { qname: string }) => { passed.push(r.qname); return replyTo(makeReq(probe, Type.HINFO).msg); };
+      // the answering side learns the probe name from the control side before it can see it
+      expect(await until(async () => { passed.length = 0; await answering.serve!(req(1000), next); return passed.length === 1; })).toBe(true);
+      for (let i = 0; i < 3; i++) await answering.serve!(req(2000 + i), next);
+      expect(await until(() => fatals.length === 1)).toBe(true);
+      expect(fatals[0]).toMatch(new RegExp(`^Loop \\(127\\.0\\.0\\.1:\\d+ -> :53\\) detected for zone "\\.".*HINFO ${probe.replace(/\./g, '\\.')}`));
+      // the verdict reaches the answering side: the probe now gets SERVFAIL instead of going round again
+      expect(await until(async () => (await answering.serve!(req(3000), next)).rcode === Rcode.SERVFAIL)).toBe(true);
+      expect(watcher.value!.detected).toBe(true);
+      watcher.close();
+      for (const p of parts) await p.close?.();
+    }
   });
 });

@@ -7,20 +7,21 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCorefile } from '../../../src/corefile/index.ts';
-import { CorefileError } from '../../../src/corefile/types.ts';
-import { definition, profileSeconds } from '../../../src/plugins/pprof/index.ts';
+import { profileSeconds } from '../../../src/plugins/pprof/index.ts';
+import { buildGeneration, ConfigErrors } from '../../../src/server/generation.ts';
+import { LoopbackHub } from '../../../src/server/channels.ts';
 import { httpGet } from '../../server/helpers.ts';
 import { query } from '../../support/dns-client.ts';
 import { freePort } from '../../support/ports.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
-import { setupContext } from '../../support/setup-context.ts';
 
-function setup(text: string) {
-  const ctx = setupContext(['.']);
-  const out = [];
-  for (const d of parseCorefile(`. {\n${text}\n}\n`, 'Corefile')[0]!.directives) out.push(definition.setup(d, ctx));
-  return out;
+/** The block set up as -validate does (the generation checks once-per-block), closed again. */
+async function setup(text: string): Promise<void> {
+  const g = await buildGeneration({
+    text: `. {\n${text}\n}\n`, file: 'Corefile', dnsPort: 53, role: 'single', mode: 'validate',
+    sink: { write() {} }, shared: new Map(), hub: new LoopbackHub(),
+  });
+  await g.close();
 }
 
 describe('pprof setup (CoreDNS TestPProf)', () => {
@@ -38,9 +39,9 @@ describe('pprof setup (CoreDNS TestPProf)', () => {
     ['pprof {\n block invalid\n}', false],
     ['pprof {\n unknown_property\n}', false],
     ['pprof\npprof', false],
-  ])('%s', (text, ok) => {
-    if (ok) expect(() => setup(text)).not.toThrow();
-    else expect(() => setup(text)).toThrow(CorefileError);
+  ])('%s', async (text, ok) => {
+    if (ok) await expect(setup(text)).resolves.toBeUndefined();
+    else await expect(setup(text)).rejects.toThrow(ConfigErrors);
   });
 
   it('reads seconds as Go\'s pprof does: not a positive integer → 30; bounded above', () => {

@@ -1,0 +1,73 @@
+// Declared placement and once-per-block, acted on by the generation (src/server/generation.ts):
+// a plugin's directive is checked alike in every thread and under -validate, its parts are set up
+// only where they run, and a second line of a once-per-block directive gets one message.
+import { describe, expect, it } from 'vitest';
+import { buildGeneration, ConfigErrors, type Role } from '../../src/server/generation.ts';
+import { LoopbackHub } from '../../src/server/channels.ts';
+
+function generation(text: string, role: Role, mode: 'serve' | 'validate' = 'validate') {
+  return buildGeneration({ text, file: 'Corefile', dnsPort: 53, role, mode, sink: { write() {} }, shared: new Map(), hub: new LoopbackHub() });
+}
+
+async function errorsOf(text: string, role: Role, mode: 'serve' | 'validate' = 'validate'): Promise<string[]> {
+  try {
+    const g = await generation(text, role, mode);
+    await g.close();
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigErrors) return e.errors.map((x) => x.message);
+    throw e;
+  }
+}
+
+describe('once per server block', () => {
+  it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1'])('%s: one message, naming the first line', async (line) => {
+    const name = line.split(' ')[0]!;
+    expect(await errorsOf(`. {\n  ${line}\n  whoami\n  ${line}\n}\n`, 'single')).toEqual([
+      `Corefile:4: ${name}: can only be used once per Server Block — remove this line or merge it into the one at line 2`,
+    ]);
+  });
+
+  it('is per block: the same directive in two blocks is fine', async () => {
+    expect(await errorsOf('a.example {\n  cache\n  whoami\n}\nb.example {\n  cache\n  whoami\n}\n', 'single')).toEqual([]);
+  });
+});
+
+describe('placement', () => {
+  const bad = '. {\n  health :1 :2\n  log foo {\n    class nope\n  }\n  whoami\n}\n';
+  it('a directive is checked alike in every thread and under -validate, wherever its parts run', async () => {
+    const want = [
+      'Corefile:2: health: too many arguments — usage: health [ADDRESS] { lameduck DURATION }',
+      'Corefile:4: log: unknown class "nope" — use all, denial, error or success',
+    ];
+    expect(await errorsOf(bad, 'single')).toEqual(want);
+    for (const role of ['single', 'control', 'data'] as const) expect(await errorsOf(bad, role, 'serve')).toEqual(want);
+  });
+
+  it('a thread keeps only the parts that run there; a single thread joins both', async () => {
+    const text = '. {\n  health 127.0.0.1:1\n  log\n  prometheus 127.0.0.1:1\n  whoami\n}\n';
+    const names = async (role: Role) => {
+      const g = await generation(text, role);
+      try { return g.plugins.map((p) => `${p.name}${p.serve ? '+serve' : ''}`); } finally { await g.close(); }
+    };
+    // control: the listener-owning parts, nothing that answers queries
+    expect(await names('control')).toEqual(['health', 'prometheus', 'whoami+serve']);
+    // an answering thread: no health (control only); log and prometheus observe its responses
+    expect(await names('data')).toEqual(['prometheus', 'log', 'whoami+serve']);
+    expect(await names('single')).toEqual(['health', 'prometheus', 'log', 'whoami+serve']);
+  });
+
+  it('ctx.controlLog speaks in the control and single threads, and is silent in answering threads', async () => {
+    // file re-reads its zone file in every thread; a missing one (with reload) is logged once per process.
+    const text = '. {\n  file /nonexistent/clusterdns/db.example example.org {\n    reload 5s\n  }\n}\n';
+    const logged = async (role: Role) => {
+      const lines: string[] = [];
+      const g = await buildGeneration({ text, file: 'Corefile', dnsPort: 53, role, mode: 'serve', sink: { write: (l) => { lines.push(l); } }, shared: new Map(), hub: new LoopbackHub() });
+      await g.close();
+      return lines.filter((l) => l.includes('Failed to open')).length;
+    };
+    expect(await logged('single')).toBe(1);
+    expect(await logged('control')).toBe(1);
+    expect(await logged('data')).toBe(0);
+  });
+});

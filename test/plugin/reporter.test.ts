@@ -1,0 +1,68 @@
+// The up-channel: answering threads report to the control side, typed — over real MessagePorts
+// between the server's own control and data hubs, between two parts in one thread, and in a
+// plugin set up alike everywhere in one thread.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlHub, DataHub, LoopbackHub, type Envelope } from '../../src/server/channels.ts';
+import { reporter } from '../../src/plugin/reporter.ts';
+import { replicated } from '../../src/plugin/replicated.ts';
+import { until } from '../support/wait.ts';
+
+const ports: MessagePort[] = [];
+afterEach(() => { for (const p of ports.splice(0)) p.close(); });
+
+interface Sighting { from: string; n: number }
+
+describe('reporter', () => {
+  it('reports of several workers reach the control side over MessagePorts, each worker in order', async () => {
+    const attached = new Set<MessagePort>();
+    const control = new ControlHub('g/', attached);
+    const worker = () => {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1, port2);
+      const data = new DataHub('g/', port2);
+      port2.on('message', (m: Envelope) => data.receive(m));
+      port1.on('message', (m: Envelope) => control.receive(m, port1));
+      attached.add(port1);
+      return reporter<Sighting>({ role: 'data', channel: (n) => data.open(`0/0/loop/${n}`) }, 'seen');
+    };
+    const ctl = reporter<Sighting>({ role: 'control', channel: (n) => control.open(`0/0/loop/${n}`) }, 'seen');
+    const got: Sighting[] = [];
+    ctl.onReport((s) => got.push(s));
+    const [a, b] = [worker(), worker()];
+    for (let n = 1; n <= 3; n++) { a.report({ from: 'a', n }); b.report({ from: 'b', n }); }
+    expect(await until(() => got.length === 6)).toBe(true);
+    expect(got.filter((s) => s.from === 'a').map((s) => s.n)).toEqual([1, 2, 3]);
+    expect(got.filter((s) => s.from === 'b').map((s) => s.n)).toEqual([1, 2, 3]);
+    expect(() => a.onReport(() => {})).toThrow(/control side/);
+    expect(() => ctl.report({ from: 'c', n: 0 })).toThrow(/answering side/);
+  });
+
+  it('two parts in one thread talk as across threads: reports go up, replicated state comes down', async () => {
+    const hub = new LoopbackHub();
+    const ctx = (side: 'control' | 'answering') => ({ role: 'single' as const, side, channel: (n: string) => hub.open(`0/0/p/${n}`) });
+    const up = reporter<Sighting>(ctx('control'), 'seen');
+    const down = replicated<number>(ctx('control'), 'count');
+    const got: Sighting[] = [];
+    up.onReport((s) => { got.push(s); down.publish(got.length); });
+    const report = reporter<Sighting>(ctx('answering'), 'seen');
+    const state = replicated<number>(ctx('answering'), 'count');
+    expect(state.writer).toBe(false);
+    report.report({ from: 'here', n: 1 });
+    report.report({ from: 'here', n: 2 });
+    expect(await until(() => state.value === 2)).toBe(true);
+    expect(got.map((s) => s.n)).toEqual([1, 2]);
+    state.close(); down.close();
+  });
+
+  it('a plugin set up alike everywhere, in one thread, gets its own reports at once', () => {
+    const r = reporter<number>({ role: 'single', channel: () => { throw new Error('no channel needed'); } }, 'x');
+    const got: number[] = [];
+    r.onReport((v) => got.push(v));
+    r.report(7);
+    expect(got).toEqual([7]);
+    r.close();
+    r.report(8);
+    expect(got).toEqual([7]);
+  });
+});
