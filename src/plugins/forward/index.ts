@@ -57,7 +57,8 @@ function tellNameservers(f: Forward, ctx: SetupContext): void {
 
 /**
  * Two parts. Every answering thread forwards with its own upstream sockets and health state and
- * reads the resolv.conf files itself. The control part reads them too and speaks for the process:
+ * reads the resolv.conf files itself. The control part reads them too and speaks for the process
+ * (in a single thread it is also the one that answers):
  * it logs file changes, keeps the upstreams gauge and /health's degradation (NoUpstreamReport),
  * and hands the nameservers it still uses to a late worker. Each part has its own configuration
  * (its own view of the files), parsed from the directive the same way.
@@ -71,21 +72,28 @@ export const definition = parts({
     const parse = () => parseForward(d, ctx.corefile, { strictFiles: !serving, ...(serving ? { lastGood } : {}) });
     const first = parse();     // the directive's errors, alike in every thread
     let taken = false;
-    return { serving, config: () => (taken ? parse() : (taken = true, first)) };
+    // `here.f`: the control part's Forward, when this thread also answers (single thread, -validate).
+    const here: { f?: Forward } = {};
+    return { serving, config: () => (taken ? parse() : (taken = true, first)), here };
   },
-  answering({ serving, config }, ctx) {
+  answering({ serving, config, here }, ctx) {
+    // In one thread the control part's Forward serves too: one set of sockets and one poller of
+    // the files, not two. It started and closes with the control part.
+    const own = here.f;
+    if (own) return { name: 'forward', serve: (req, next) => own.serve(req, next) };
     const cfg = config();
     const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: false });
     if (serving && cfg.files.length > 0) askNameservers(f, ctx);
     return f;
   },
-  control({ serving, config }, ctx) {
+  control({ serving, config, here }, ctx) {
     const cfg = config();
     const report = serving
       ? new NoUpstreamReport({ log: ctx.log, at: cfg.at, from: cfg.from, server: () => ctx.block.server, shared: ctx.shared, pollMs: RESOLV_CONF_POLL_MS })
       : undefined;
     const f = new Forward(cfg, ctx.log, timeouts(ctx.env), { pollMs: RESOLV_CONF_POLL_MS, logFileChanges: true, ...(report ? { report } : {}) });
     if (serving && cfg.files.length > 0) tellNameservers(f, ctx);
+    here.f = f;
     return { name: 'forward', start: () => f.start(), close: () => f.close() };
   },
 });
