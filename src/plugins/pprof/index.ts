@@ -31,7 +31,8 @@ export const DEFAULT_SECONDS = 30;
 export const MAX_SECONDS = 120;
 const DEFAULT_BLOCK_RESOLUTION_MS = 10;
 
-interface Options { addr: string; blockMs: number | undefined }
+/** `here.delay`: the control part's monitor, which the answering part of the same thread reuses. */
+interface Options { addr: string; blockMs: number | undefined; here: { delay?: DelayMonitor } }
 
 function parse(d: Directive): Options {
   maxArgs(d, 1, USAGE);
@@ -47,7 +48,7 @@ function parse(d: Directive): Options {
     if (raw !== undefined && !/^[+-]?\d+$/.test(raw)) throw CorefileError.at(o, `pprof: property 'block' invalid integer value '${raw}'`);
     blockMs = raw === undefined ? DEFAULT_BLOCK_RESOLUTION_MS : Math.max(1, Number(raw));
   }
-  return { addr, blockMs };
+  return { addr, blockMs, here: {} };
 }
 
 /** Go's pprof reads `seconds` with ParseInt and takes 30 for anything not positive. */
@@ -87,15 +88,16 @@ export const definition = parts({
   oncePerBlock: true,
   parse,
   answering(o, ctx) {
-    let delay: DelayMonitor | undefined;
+    let own: DelayMonitor | undefined;
     return {
       name: 'pprof',
       start() {
         if (ctx.mode === 'validate') return;
-        if (o.blockMs !== undefined) delay = new DelayMonitor(o.blockMs);
-        answerAsks(typedChannel<Answer, Ask>(ctx, 'pprof'), delay);
+        // One thread runs both parts (started control first): one monitor of its loop, not two.
+        if (o.blockMs !== undefined && !o.here.delay) own = new DelayMonitor(o.blockMs);
+        answerAsks(typedChannel<Answer, Ask>(ctx, 'pprof'), o.here.delay ?? own);
       },
-      close() { delay?.stop(); },
+      close() { own?.stop(); },
     };
   },
   control(o, ctx) {
@@ -106,7 +108,7 @@ export const definition = parts({
       name: 'pprof',
       async start() {
         if (ctx.mode === 'validate') return;
-        if (o.blockMs !== undefined) delay = new DelayMonitor(o.blockMs);
+        if (o.blockMs !== undefined) o.here.delay = delay = new DelayMonitor(o.blockMs);
         /** The other answering threads; `here`: whether this thread answers queries too (one thread). */
         let known = new Set<number>();   // the workers the last look found (the index lists them)
         const threads = async () => {
