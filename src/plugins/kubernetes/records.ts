@@ -170,3 +170,12 @@ export function toNamespace(o: ApiNamespace): NamespaceRec {
 }
 
 export function isHeadless(s: ServiceRec): boolean { return s.clusterIPs[0] === 'None'; }
+
+/** The name an endpoint answers to under its service (CoreDNS's endpointHostname). */
+export function endpointHostname(a: AddressRec, podNames: boolean): string {
+  if (a.hostname !== '') return a.hostname;
+  if (podNames && a.pod !== '') return a.pod;
+  if (a.ip.includes('.')) return a.ip.replaceAll('.', '-');
+  if (a.ip.includes(':')) return a.ip.replaceAll(':', '-');
+  return '';
+}

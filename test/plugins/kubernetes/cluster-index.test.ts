@@ -103,7 +103,7 @@ describe('Feed', () => {
     const index = new ClusterIndex();
     const out: Delta[] = [];
     let synced = 0;
-    const f = new Feed(index, kinds, () => synced++, (d) => out.push(d));
+    const f = new Feed(index, kinds, () => synced++, { changed: (d) => out.push(d), program: () => {} });
     return { index, out, f, synced: () => synced };
   }
 

@@ -1,0 +1,118 @@
+/**
+ * ImageBuilder: on the control side, turns the records the source keeps (ClusterIndex with
+ * `secondary: false`) into cluster images (cluster-image.ts) for the answering threads.
+ * - The first image is built as soon as the source has synced (or when the startup timeout has
+ *   passed without it: then the threads answer from what is known, as CoreDNS does).
+ * - After that, changes are coalesced: the first change after a quiet spell is built after
+ *   FIRST_DELAY_MS (a watch event often comes with its EndpointSlice a moment later); while
+ *   changes keep coming, builds start at most every max(MIN_GAP_MS, 2 × the last build time),
+ *   so the control thread never spends more than about a third of its time building.
+ * - coredns_kubernetes_dns_programming_duration_seconds is observed when the image holding the
+ *   change is handed to the answering threads, not when the control side first hears of it.
+ * The builder lives with the shared source (shared-source.ts), so generations that share a
+ * source share its images; each generation's plugin publishes them to its own threads.
+ */
+import { Gauge } from 'prom-client';
+import { registry } from '../../metrics/registry.ts';
+import { H_READERS, buildImage } from './cluster-image.ts';
+import type { ClusterIndex } from './cluster-index.ts';
+import { programmingDuration } from './metrics.ts';
+
+export const FIRST_DELAY_MS = 5;
+export const MIN_GAP_MS = 100;
+
+/** What the control side publishes to the answering threads (replicated<ClusterImage>). */
+export interface ClusterImage { buffer: SharedArrayBuffer; synced: boolean }
+
+const live = new Set<ImageBuilder>();
+
+/** Image size and readers, summed over the live builders (one per shared source). */
+function registerGauges(): void {
+  if (registry.getSingleMetric('clusterdns_kubernetes_image_bytes')) return;
+  new Gauge({
+    name: 'clusterdns_kubernetes_image_bytes', help: 'Size of the current cluster image that the answering threads share.',
+    registers: [registry],
+    collect() { let n = 0; for (const b of live) n += b.latest?.buffer.byteLength ?? 0; this.set(n); },
+  });
+  new Gauge({
+    name: 'clusterdns_kubernetes_image_readers', help: 'Threads reading the current cluster image (counted in the shared image itself).',
+    registers: [registry],
+    collect() { let n = 0; for (const b of live) n += b.readers(); this.set(n); },
+  });
+}
+
+export class ImageBuilder {
+  latest: ClusterImage | undefined;
+  /** Duration of the last build in ms, and builds so far (for logs and benchmarks). */
+  lastBuildMs = 0;
+  builds = 0;
+  private readonly index: ClusterIndex;
+  private readonly isSynced: () => boolean;
+  private readonly onImage: (img: ClusterImage) => void;
+  private readonly metric = programmingDuration();
+  private readonly programmed: number[] = [];
+  private open = false;
+  private dirty = false;
+  private lastEnd = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(index: ClusterIndex, isSynced: () => boolean, onImage: (img: ClusterImage) => void) {
+    this.index = index;
+    this.isSynced = isSynced;
+    this.onImage = onImage;
+    registerGauges();
+    live.add(this);
+  }
+
+  /** The records changed (Feed calls this with each Delta; the next image holds them all). */
+  changed(): void {
+    this.dirty = true;
+    if (this.open) this.schedule();
+  }
+
+  /** A change with this last-change-trigger-time (ms) is to be observed once answerable. */
+  program(changedMs: number): void { this.programmed.push(changedMs); }
+
+  /** Synced, or the startup timeout passed: build now, and after every change from now on. */
+  start(): void {
+    if (this.stopped) return;
+    const wasOpen = this.open;
+    this.open = true;
+    if (!wasOpen || this.latest?.synced !== this.isSynced()) this.build();
+  }
+
+  /** Threads reading the latest image. */
+  readers(): number {
+    if (!this.latest) return 0;
+    return Atomics.load(new Int32Array(this.latest.buffer, 0, H_READERS + 1), H_READERS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    live.delete(this);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    const gap = Math.max(MIN_GAP_MS, 2 * this.lastBuildMs);
+    const wait = Math.max(FIRST_DELAY_MS, this.lastEnd + gap - Date.now());
+    this.timer = setTimeout(() => { this.timer = undefined; if (this.dirty) this.build(); }, wait);
+  }
+
+  private build(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.stopped) return;
+    this.dirty = false;
+    const { buffer, buildMs } = buildImage(this.index);
+    this.lastBuildMs = buildMs;
+    this.builds++;
+    this.lastEnd = Date.now();
+    this.latest = { buffer, synced: this.isSynced() };
+    this.onImage(this.latest);
+    const now = Date.now();
+    for (const t of this.programmed.splice(0)) this.metric.labels('headless_with_selector').observe(Math.max(0, now - t) / 1000);
+  }
+}
