@@ -27,8 +27,9 @@
  *             "name.namespace", namespaces by name, slices by their service's "name.namespace",
  *             cluster-IP entries by IP, addresses by IP (→ their slices), pods by IP, external-IP
  *             entries by IP.
- *   strings   UTF-8, each [byte length (uint32 LE), bytes], deduplicated; a string reference is
- *             its byte offset in the region; reference 0 is the empty string.
+ *   strings   UTF-8, each [byte length (uint32 LE), bytes]; a string reference is its byte
+ *             offset in the region; reference 0 is the empty string. Values that repeat
+ *             (namespaces, types, protocols, port names) are written once.
  *
  * Keys are the index's own keys (case as the objects have it); callers look up lower-case names,
  * exactly as they do in ClusterIndex.
@@ -109,31 +110,57 @@ class Words {
   }
 }
 
-/** Strings, deduplicated, as [length, UTF-8 bytes]. */
+/**
+ * Strings as [length, UTF-8 bytes]. `word()` deduplicates (for the few values that repeat
+ * everywhere: namespaces, types, protocols, port names); `put()` writes as is (names, addresses,
+ * resourceVersions are nearly all distinct, and a map of them would cost more than it saves).
+ */
 class Strings {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  private readonly refs = new Map<string, number>([['', 0]]);
+  private buf: Buffer;
+  private readonly words = new Map<string, number>();
   n = 4;   // reference 0: the empty string (length 0)
-  constructor() { this.buf.writeUInt32LE(0, 0); }
 
-  ref(s: string): number {
-    let r = this.refs.get(s);
-    if (r !== undefined) return r;
-    const len = Buffer.byteLength(s, 'utf8');
-    if (this.n + 4 + len > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + 4 + len));
+  constructor(capacity: number) {
+    this.buf = Buffer.alloc(Math.max(1024, capacity));
+  }
+
+  word(s: string): number {
+    if (s === '') return 0;
+    let r = this.words.get(s);
+    if (r === undefined) { r = this.put(s); this.words.set(s, r); }
+    return r;
+  }
+
+  put(s: string): number {
+    if (s === '') return 0;
+    const max = 4 + 3 * s.length;
+    if (this.n + max > this.buf.length) {
+      const b = Buffer.alloc(Math.max(this.buf.length * 2, this.n + max));
       this.buf.copy(b, 0, 0, this.n);
       this.buf = b;
     }
-    r = this.n;
-    this.buf.writeUInt32LE(len, r);
-    this.buf.write(s, r + 4, len, 'utf8');
-    this.n += 4 + len;
-    this.refs.set(s, r);
+    const r = this.n, b = this.buf;
+    let at = r + 4, i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      b[at++] = c;
+    }
+    if (i < s.length) at = r + 4 + b.write(s, r + 4, 'utf8');   // not ASCII: let Buffer encode it all
+    const len = at - r - 4;
+    b[r] = len & 255; b[r + 1] = (len >>> 8) & 255; b[r + 2] = (len >>> 16) & 255; b[r + 3] = len >>> 24;
+    this.n = at;
     return r;
   }
 
   bytes(): Buffer { return this.buf.subarray(0, this.n); }
+
+  /** Empty again, keeping the memory (for the next build). */
+  reset(capacity: number): void {
+    this.n = 4;
+    this.words.clear();
+    if (this.buf.length < capacity) this.buf = Buffer.alloc(capacity);
+  }
 }
 
 function nextPow2(n: number): number {
@@ -144,14 +171,30 @@ function nextPow2(n: number): number {
 
 export interface BuiltImage { buffer: SharedArrayBuffer; buildMs: number }
 
+/**
+ * The working memory of a build, kept by the builder between builds: a rebuild then allocates
+ * only the SharedArrayBuffer it fills (less garbage on a control thread that holds a large heap).
+ */
+export class Scratch {
+  readonly str = new Strings(1024);
+  readonly recs = Array.from({ length: RECORD_KINDS }, () => new Words());
+  readonly lists = new Words();
+  readonly keyed = Array.from({ length: TABLES }, () => new Words());   // per table: (hash, record) pairs
+
+  reset(stringBytes: number): void {
+    this.str.reset(stringBytes);
+    for (const w of [...this.recs, this.lists, ...this.keyed]) w.n = 0;
+  }
+}
+
 /** Build the image of `index`'s records (any ClusterIndex; its secondary maps are not used). */
-export function buildImage(index: ClusterIndex): BuiltImage {
+export function buildImage(index: ClusterIndex, scratch = new Scratch()): BuiltImage {
   const t0 = performance.now();
-  const str = new Strings();
-  const recs = Array.from({ length: RECORD_KINDS }, () => new Words());
-  const lists = new Words();
+  let endpoints = 0;
+  for (const sl of index.slices.values()) endpoints += sl.addresses.length;
+  scratch.reset(48 * (index.services.size + index.slices.size + index.pods.size) + 24 * endpoints);
+  const { str, recs, lists, keyed } = scratch;
   lists.push(0);                                   // reference 0: the empty list
-  const keyed = Array.from({ length: TABLES }, () => new Words());   // per table: (hash, record) pairs
   const portLists = new Map<string, number>();
 
   const key = (t: number, s: string, rec: number) => { const w = keyed[t]!; w.push(hashString(s)); w.push(rec); };
@@ -159,7 +202,7 @@ export function buildImage(index: ClusterIndex): BuiltImage {
     if (!l || l.length === 0) return 0;
     const r = lists.n;
     lists.push(l.length);
-    for (const s of l) lists.push(str.ref(s));
+    for (const s of l) lists.push(str.put(s));
     return r;
   };
   const portList = (ps: readonly PortRec[]): number => {
@@ -170,7 +213,7 @@ export function buildImage(index: ClusterIndex): BuiltImage {
     if (r !== undefined) return r;
     r = lists.n;
     lists.push(ps.length);
-    for (const p of ps) { lists.push(str.ref(p.name)); lists.push(str.ref(p.protocol)); lists.push(p.port); }
+    for (const p of ps) { lists.push(str.word(p.name)); lists.push(str.word(p.protocol)); lists.push(p.port); }
     portLists.set(k, r);
     return r;
   };
@@ -178,20 +221,19 @@ export function buildImage(index: ClusterIndex): BuiltImage {
   const svcs = recs[R_SVC]!, ips = recs[R_SVC_IP]!, exts = recs[R_SVC_EXT]!;
   let i = 0;
   for (const [k, s] of index.services) {
-    const keyRef = str.ref(k);
-    svcs.push(keyRef); svcs.push(str.ref(s.ns)); svcs.push(str.ref(s.name)); svcs.push(str.ref(s.rv));
-    svcs.push(str.ref(s.type)); svcs.push(str.ref(s.externalName));
+    svcs.push(str.put(k)); svcs.push(str.word(s.ns)); svcs.push(str.put(s.name)); svcs.push(str.put(s.rv));
+    svcs.push(str.word(s.type)); svcs.push(str.put(s.externalName));
     svcs.push((s.selector ? F_SELECTOR : 0) | (s.external ? F_EXTERNAL : 0));
     svcs.push(stringList(s.clusterIPs)); svcs.push(portList(s.ports)); svcs.push(stringList(s.external));
     key(T_SVC, k, i);
     for (const ip of s.clusterIPs) {
       if (ip === '' || ip === 'None') continue;
       key(T_SVC_BY_IP, ip, ips.n / E_W);
-      ips.push(str.ref(ip)); ips.push(i);
+      ips.push(str.put(ip)); ips.push(i);
     }
     for (const ip of s.external ?? []) {
       key(T_SVC_BY_EXT, ip, exts.n / E_W);
-      exts.push(str.ref(ip)); exts.push(i);
+      exts.push(str.put(ip)); exts.push(i);
     }
     i++;
   }
@@ -201,13 +243,13 @@ export function buildImage(index: ClusterIndex): BuiltImage {
   for (const s of index.slices.values()) {
     const sk = serviceKey(s.service, s.ns);
     const hi = Math.floor(s.changed / 2 ** 32);
-    slices.push(str.ref(s.ns)); slices.push(str.ref(s.name)); slices.push(str.ref(s.rv)); slices.push(str.ref(s.service));
-    slices.push(str.ref(sk)); slices.push(portList(s.ports)); slices.push(addrs.n / A_W); slices.push(s.addresses.length);
+    slices.push(str.word(s.ns)); slices.push(str.put(s.name)); slices.push(str.put(s.rv)); slices.push(str.put(s.service));
+    slices.push(str.put(sk)); slices.push(portList(s.ports)); slices.push(addrs.n / A_W); slices.push(s.addresses.length);
     slices.push(hi); slices.push((s.changed - hi * 2 ** 32) | 0);
     key(T_SLICE_BY_SVC, sk, i);
     for (const a of s.addresses) {
       key(T_ADDR_BY_IP, a.ip, addrs.n / A_W);
-      addrs.push(str.ref(a.ip)); addrs.push(str.ref(a.hostname)); addrs.push(str.ref(a.pod)); addrs.push(i);
+      addrs.push(str.put(a.ip)); addrs.push(str.put(a.hostname)); addrs.push(str.put(a.pod)); addrs.push(i);
     }
     i++;
   }
@@ -215,14 +257,14 @@ export function buildImage(index: ClusterIndex): BuiltImage {
   const nss = recs[R_NS]!;
   i = 0;
   for (const [k, n] of index.namespaces) {
-    nss.push(str.ref(k)); nss.push(str.ref(n.rv));
+    nss.push(str.word(k)); nss.push(str.put(n.rv));
     key(T_NS, k, i++);
   }
 
   const pods = recs[R_POD]!;
   i = 0;
   for (const p of index.pods.values()) {
-    pods.push(str.ref(p.ns)); pods.push(str.ref(p.name)); pods.push(str.ref(p.rv)); pods.push(str.ref(p.ip)); pods.push(p.running ? 1 : 0);
+    pods.push(str.word(p.ns)); pods.push(str.put(p.name)); pods.push(str.put(p.rv)); pods.push(str.put(p.ip)); pods.push(p.running ? 1 : 0);
     if (p.ip !== '') key(T_POD_BY_IP, p.ip, i);
     i++;
   }

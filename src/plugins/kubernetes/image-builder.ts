@@ -5,8 +5,12 @@
  *   passed without it: then the threads answer from what is known, as CoreDNS does).
  * - After that, changes are coalesced: the first change after a quiet spell is built after
  *   FIRST_DELAY_MS (a watch event often comes with its EndpointSlice a moment later); while
- *   changes keep coming, builds start at most every max(MIN_GAP_MS, 2 × the last build time),
- *   so the control thread never spends more than about a third of its time building.
+ *   changes keep coming, builds start at most every MIN_GAP_MS, and at least REST_MS after the
+ *   previous one ended (the control thread must still read its watches). A change is answerable
+ *   within about MIN_GAP_MS + one build (at 10,000 Services / 100,000 endpoints a build takes
+ *   tens of milliseconds on an idle core; see the README).
+ * - Dropped images are shared memory that goes once every thread has collected its handle:
+ *   collect.ts asks for a collection soon after each new image, here and in the answering threads.
  * - coredns_kubernetes_dns_programming_duration_seconds is observed when the image holding the
  *   change is handed to the answering threads, not when the control side first hears of it.
  * The builder lives with the shared source (shared-source.ts), so generations that share a
@@ -14,25 +18,32 @@
  */
 import { Gauge } from 'prom-client';
 import { registry } from '../../metrics/registry.ts';
-import { H_READERS, buildImage } from './cluster-image.ts';
+import { H_READERS, Scratch, buildImage } from './cluster-image.ts';
+import { collectSoon } from './collect.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 import { programmingDuration } from './metrics.ts';
 
 export const FIRST_DELAY_MS = 5;
 export const MIN_GAP_MS = 100;
+export const REST_MS = 20;
 
 /** What the control side publishes to the answering threads (replicated<ClusterImage>). */
 export interface ClusterImage { buffer: SharedArrayBuffer; synced: boolean }
 
 const live = new Set<ImageBuilder>();
 
-/** Image size and readers, summed over the live builders (one per shared source). */
+/** Image size, build time and readers, over the live builders (one per shared source). */
 function registerGauges(): void {
   if (registry.getSingleMetric('clusterdns_kubernetes_image_bytes')) return;
   new Gauge({
     name: 'clusterdns_kubernetes_image_bytes', help: 'Size of the current cluster image that the answering threads share.',
     registers: [registry],
     collect() { let n = 0; for (const b of live) n += b.latest?.buffer.byteLength ?? 0; this.set(n); },
+  });
+  new Gauge({
+    name: 'clusterdns_kubernetes_image_build_seconds', help: 'How long the last build of the cluster image took.',
+    registers: [registry],
+    collect() { let n = 0; for (const b of live) n = Math.max(n, b.lastBuildMs / 1000); this.set(n); },
   });
   new Gauge({
     name: 'clusterdns_kubernetes_image_readers', help: 'Threads reading the current cluster image (counted in the shared image itself).',
@@ -53,7 +64,9 @@ export class ImageBuilder {
   private readonly programmed: number[] = [];
   private open = false;
   private dirty = false;
+  private lastStart = 0;
   private lastEnd = 0;
+  private scratch: Scratch | undefined = new Scratch();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -90,6 +103,7 @@ export class ImageBuilder {
 
   stop(): void {
     this.stopped = true;
+    this.scratch = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     live.delete(this);
@@ -97,8 +111,8 @@ export class ImageBuilder {
 
   private schedule(): void {
     if (this.timer || this.stopped) return;
-    const gap = Math.max(MIN_GAP_MS, 2 * this.lastBuildMs);
-    const wait = Math.max(FIRST_DELAY_MS, this.lastEnd + gap - Date.now());
+    const now = Date.now();
+    const wait = Math.max(FIRST_DELAY_MS, this.lastStart + MIN_GAP_MS - now, this.lastEnd + REST_MS - now);
     this.timer = setTimeout(() => { this.timer = undefined; if (this.dirty) this.build(); }, wait);
   }
 
@@ -106,12 +120,14 @@ export class ImageBuilder {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     if (this.stopped) return;
     this.dirty = false;
-    const { buffer, buildMs } = buildImage(this.index);
+    this.lastStart = Date.now();
+    const { buffer, buildMs } = buildImage(this.index, this.scratch);
     this.lastBuildMs = buildMs;
     this.builds++;
     this.lastEnd = Date.now();
     this.latest = { buffer, synced: this.isSynced() };
     this.onImage(this.latest);
+    if (this.builds > 1) collectSoon();   // the previous image's memory goes once every thread has collected it
     const now = Date.now();
     for (const t of this.programmed.splice(0)) this.metric.labels('headless_with_selector').observe(Math.max(0, now - t) / 1000);
   }

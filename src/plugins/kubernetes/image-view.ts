@@ -67,6 +67,13 @@ export class BoundedMemo<V> {
   }
 
   get size(): number { return this.cur.size + this.old.size; }
+
+  /** What the memo holds, weighed (for tests and stats). */
+  held(): { entries: number; weight: number; heaviest: number } {
+    let weight = 0, heaviest = 0;
+    for (const m of [this.cur, this.old]) for (const v of m.values()) { const w = this.weigh(v); weight += w; heaviest = Math.max(heaviest, w); }
+    return { entries: this.size, weight, heaviest };
+  }
 }
 
 const NO_SLICES: readonly SliceRec[] = [];
@@ -90,12 +97,13 @@ export class ImageView implements ClusterView {
   private readonly recs: number[] = [];
   private readonly counts: number[] = [];
   private readonly tables: Table[] = [];
-  private readonly services = new BoundedMemo<ServiceRec>(MEMO_ENTRIES, MEMO_ENTRIES, () => 1);
-  private readonly sliceLists = new BoundedMemo<readonly SliceRec[]>(MEMO_ENTRIES, MEMO_ADDRESSES, addressesIn);
-  private readonly views = new BoundedMemo<EndpointView>(MEMO_ENTRIES, MEMO_ADDRESSES, (v) => 1 + v.count);
-  private adopted = false;
+  private readonly services: BoundedMemo<ServiceRec>;
+  private readonly sliceLists: BoundedMemo<readonly SliceRec[]>;
+  private readonly views: BoundedMemo<EndpointView>;
+  private isAdopted = false;
 
-  constructor(buffer: SharedArrayBuffer, podNames: boolean) {
+  /** `memo`: the memo caps (MEMO_ENTRIES, MEMO_ADDRESSES unless a test says otherwise). */
+  constructor(buffer: SharedArrayBuffer, podNames: boolean, memo = { entries: MEMO_ENTRIES, addresses: MEMO_ADDRESSES }) {
     const head = new Int32Array(buffer, 0, HEADER_WORDS);
     if (head[H_MAGIC] !== MAGIC || head[H_VERSION] !== VERSION) throw new Error('kubernetes: not a cluster image of this version');
     const strOff = head[H_STR_OFF]!;
@@ -103,6 +111,9 @@ export class ImageView implements ClusterView {
     this.w = new Int32Array(buffer, 0, strOff / 4);
     this.s = Buffer.from(buffer, strOff, head[H_STR_LEN]!) as ImageView['s'];
     this.podNames = podNames;
+    this.services = new BoundedMemo(memo.entries, memo.entries, () => 1);
+    this.sliceLists = new BoundedMemo(memo.entries, memo.addresses, addressesIn);
+    this.views = new BoundedMemo(memo.entries, memo.addresses, (v) => 1 + v.count);
     this.modified = head[H_MODIFIED]! >>> 0;
     this.externalModified = head[H_EXT_MODIFIED]! >>> 0;
     this.lists = head[H_LISTS]!;
@@ -118,17 +129,20 @@ export class ImageView implements ClusterView {
 
   /** This thread reads the image from now on (counted in the image itself). */
   adopt(): void {
-    if (this.adopted) return;
-    this.adopted = true;
+    if (this.isAdopted) return;
+    this.isAdopted = true;
     Atomics.add(this.w, H_READERS, 1);
   }
 
   /** This thread is done with it (a newer image came, or the plugin closed). */
   release(): void {
-    if (!this.adopted) return;
-    this.adopted = false;
+    if (!this.isAdopted) return;
+    this.isAdopted = false;
     Atomics.sub(this.w, H_READERS, 1);
   }
+
+  /** Whether this thread reads it (adopted and not released). */
+  get adopted(): boolean { return this.isAdopted; }
 
   /** How many threads read this image now (see adopt()). */
   readers(): number { return Atomics.load(this.w, H_READERS); }

@@ -15,6 +15,7 @@ import { Backend } from './backend.ts';
 import { matchZone } from '../../dns/name.ts';
 import { KubernetesHandler } from './handler.ts';
 import { ImageView } from './image-view.ts';
+import { collectSoon } from './collect.ts';
 import type { ClusterImage } from './image-builder.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { replicated, type Replicated } from '../../plugin/replicated.ts';
@@ -91,7 +92,10 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     const old = this.view;
     this.view = view;
     this.backend.index = view;
-    old?.release();
+    if (old?.adopted) {
+      old.release();
+      collectSoon();   // its shared memory goes once every thread has collected its handle
+    }
     if (img.synced) this.markSynced();
   }
 
