@@ -187,8 +187,11 @@ export class Scratch {
   }
 }
 
-/** Build the image of `index`'s records (any ClusterIndex; its secondary maps are not used). */
-export function buildImage(index: ClusterIndex, scratch = new Scratch()): BuiltImage {
+/** What an image is built from: a ClusterIndex's records (its secondary maps are not used). */
+export type ImageSource = Pick<ClusterIndex, 'services' | 'slices' | 'namespaces' | 'pods' | 'modified' | 'externalModified'>;
+
+/** Build the image of `index`'s records. */
+export function buildImage(index: ImageSource, scratch = new Scratch()): BuiltImage {
   const t0 = performance.now();
   let endpoints = 0;
   for (const sl of index.slices.values()) endpoints += sl.addresses.length;

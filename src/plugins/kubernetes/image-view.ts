@@ -20,7 +20,6 @@ import {
   SL_NS, SL_PORTS, SL_RV, SL_SERVICE, SL_W, TABLE_OF, T_ADDR_BY_IP, T_NS, T_POD_BY_IP, T_SLICE_BY_SVC, T_SVC,
   T_SVC_BY_EXT, T_SVC_BY_IP, VERSION, buildImage, hashString,
 } from './cluster-image.ts';
-import { ClusterIndex } from './cluster-index.ts';
 import { endpointView, type ClusterView, type EndpointView } from './cluster-view.ts';
 import { serviceKey } from './records.ts';
 import type { AddressRec, NamespaceRec, PodRec, PortRec, ServiceRec, SliceRec } from './records.ts';
@@ -77,6 +76,7 @@ export class BoundedMemo<V> {
 }
 
 const NO_SLICES: readonly SliceRec[] = [];
+let emptyImage: SharedArrayBuffer | undefined;
 
 function addressesIn(l: readonly SliceRec[]): number {
   let n = 1;
@@ -122,7 +122,11 @@ export class ImageView implements ClusterView {
   }
 
   /** An image of no objects (what a data-side thread answers from before the first image). */
-  static empty(podNames: boolean): ImageView { return new ImageView(buildImage(new ClusterIndex({ secondary: false })).buffer, podNames); }
+  static empty(podNames: boolean): ImageView {
+    const now = Math.floor(Date.now() / 1000);   // the SOA serial until the first image (as a new ClusterIndex)
+    emptyImage ??= buildImage({ services: new Map(), slices: new Map(), namespaces: new Map(), pods: new Map(), modified: now, externalModified: now }).buffer;
+    return new ImageView(emptyImage, podNames);
+  }
 
   /** Image size in bytes. */
   get bytes(): number { return this.buffer.byteLength; }
