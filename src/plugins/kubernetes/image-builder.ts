@@ -26,6 +26,7 @@ import { programmingDuration } from './metrics.ts';
 export const FIRST_DELAY_MS = 5;
 export const MIN_GAP_MS = 100;
 export const REST_MS = 20;
+const MAX_PROGRAMMED = 100_000;
 
 /** What the control side publishes to the answering threads (replicated<ClusterImage>). */
 export interface ClusterImage { buffer: SharedArrayBuffer; synced: boolean }
@@ -85,7 +86,9 @@ export class ImageBuilder {
   }
 
   /** A change with this last-change-trigger-time (ms) is to be observed once answerable. */
-  program(changedMs: number): void { this.programmed.push(changedMs); }
+  program(changedMs: number): void {
+    if (this.programmed.length < MAX_PROGRAMMED) this.programmed.push(changedMs);   // bounded until the first image
+  }
 
   /** Synced, or the startup timeout passed: build now, and after every change from now on. */
   start(): void {
