@@ -5,10 +5,11 @@
  *   passed without it: then the threads answer from what is known, as CoreDNS does).
  * - After that, changes are coalesced: the first change after a quiet spell is built after
  *   FIRST_DELAY_MS (a watch event often comes with its EndpointSlice a moment later); while
- *   changes keep coming, builds start at most every MIN_GAP_MS, and at least REST_MS after the
- *   previous one ended (the control thread must still read its watches). A change is answerable
- *   within about MIN_GAP_MS + one build (at 10,000 Services / 100,000 endpoints a build takes
- *   tens of milliseconds on an idle core; see the README).
+ *   changes keep coming, a build starts at least max(MIN_GAP_MS, 2 × the last build's time) after
+ *   the previous one started, and REST_MS after it ended (the control thread must still read its
+ *   watches): the thread builds at most half the time, small clusters get their changes out in
+ *   tens of milliseconds, and at 10,000 Services / 100,000 endpoints (a build ~50 ms) it is one
+ *   build per ~100 ms. A change is answerable within about one gap plus one build.
  * - Dropped images are shared memory that goes once every thread has collected its handle:
  *   collect.ts asks for a collection soon after each new image, here and in the answering threads.
  * - coredns_kubernetes_dns_programming_duration_seconds is observed when the image holding the
@@ -24,7 +25,7 @@ import type { ClusterIndex } from './cluster-index.ts';
 import { programmingDuration } from './metrics.ts';
 
 export const FIRST_DELAY_MS = 5;
-export const MIN_GAP_MS = 100;
+export const MIN_GAP_MS = 20;
 export const REST_MS = 20;
 const MAX_PROGRAMMED = 100_000;
 
@@ -115,7 +116,8 @@ export class ImageBuilder {
   private schedule(): void {
     if (this.timer || this.stopped) return;
     const now = Date.now();
-    const wait = Math.max(FIRST_DELAY_MS, this.lastStart + MIN_GAP_MS - now, this.lastEnd + REST_MS - now);
+    const gap = Math.max(MIN_GAP_MS, 2 * this.lastBuildMs);
+    const wait = Math.max(FIRST_DELAY_MS, this.lastStart + gap - now, this.lastEnd + REST_MS - now);
     this.timer = setTimeout(() => { this.timer = undefined; if (this.dirty) this.build(); }, wait);
   }
 
