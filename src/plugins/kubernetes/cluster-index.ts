@@ -85,21 +85,6 @@ export class ClusterIndex implements ClusterView {
     }
   }
 
-  /** Every record as a Delta, for a data-side worker that joins late. */
-  snapshot(): Delta[] {
-    const out: Delta[] = [];
-    for (const [key, v] of this.namespaces) out.push({ k: Kind.Namespace, key, v });
-    for (const [key, v] of this.services) out.push({ k: Kind.Service, key, v });
-    for (const [key, v] of this.slices) out.push({ k: Kind.Slice, key, v });
-    for (const [key, v] of this.pods) out.push({ k: Kind.Pod, key, v });
-    return out;
-  }
-
-  clear(): void {
-    for (const m of [this.services, this.slices, this.namespaces, this.pods, this.slicesByService,
-      this.servicesByIP, this.slicesByIP, this.podsByIP, this.views, this.servicesByExternalIP]) m.clear();
-  }
-
   private touch(): void { this.modified = Math.floor(Date.now() / 1000); }
 
   private putService(key: string, v: ServiceRec | null): void {

@@ -2,9 +2,9 @@
  * The compact records the kubernetes plugin keeps of API objects, and their conversion from
  * Services, EndpointSlices, Namespaces and Pods (as CoreDNS's plugin/kubernetes/object does).
  *
- * Records keep only what DNS answers need, are plain structured-clonable objects (they travel
- * from the control side to the data side over a Channel), and carry `rv` (the object's
- * resourceVersion, or a content hash for manifests) so unchanged objects are not re-sent.
+ * Records keep only what DNS answers need, are plain objects (with worker threads, the control
+ * side writes them into the shared cluster image, cluster-image.ts), and carry `rv` (the object's
+ * resourceVersion, or a content hash for manifests) so unchanged objects are not applied again.
  * Conversion accepts both the client library's deserialized objects and raw watch JSON.
  */
 
