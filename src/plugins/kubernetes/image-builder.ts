@@ -5,11 +5,11 @@
  *   passed without it: then the threads answer from what is known, as CoreDNS does).
  * - After that, changes are coalesced: the first change after a quiet spell is built after
  *   FIRST_DELAY_MS (a watch event often comes with its EndpointSlice a moment later); while
- *   changes keep coming, a build starts at least max(MIN_GAP_MS, 2 × the last build's time) after
- *   the previous one started, and REST_MS after it ended (the control thread must still read its
- *   watches): the thread builds at most half the time, small clusters get their changes out in
- *   tens of milliseconds, and at 10,000 Services / 100,000 endpoints (a build ~50 ms) it is one
- *   build per ~100 ms. A change is answerable within about one gap plus one build.
+ *   changes keep coming, a build starts at least twice the last build's time (within MIN_GAP_MS
+ *   and MAX_GAP_MS) after the previous one started, and REST_MS after it ended (the control
+ *   thread must still read its watches): small clusters get their changes out in tens of
+ *   milliseconds; at 10,000 Services / 100,000 endpoints (a build ~50 ms on an idle core) it is
+ *   one build per ~100 ms. A change is answerable within about one gap plus one build.
  * - Dropped images are shared memory that goes once every thread has collected its handle:
  *   collect.ts asks for a collection soon after each new image, here and in the answering threads.
  * - coredns_kubernetes_dns_programming_duration_seconds is observed when the image holding the
@@ -26,6 +26,7 @@ import { programmingDuration } from './metrics.ts';
 
 export const FIRST_DELAY_MS = 5;
 export const MIN_GAP_MS = 20;
+export const MAX_GAP_MS = 100;
 export const REST_MS = 20;
 const MAX_PROGRAMMED = 100_000;
 
@@ -116,7 +117,7 @@ export class ImageBuilder {
   private schedule(): void {
     if (this.timer || this.stopped) return;
     const now = Date.now();
-    const gap = Math.max(MIN_GAP_MS, 2 * this.lastBuildMs);
+    const gap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, 2 * this.lastBuildMs));
     const wait = Math.max(FIRST_DELAY_MS, this.lastStart + gap - now, this.lastEnd + REST_MS - now);
     this.timer = setTimeout(() => { this.timer = undefined; if (this.dirty) this.build(); }, wait);
   }
