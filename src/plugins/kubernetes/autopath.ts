@@ -6,12 +6,12 @@
  * /etc/resolv.conf (kubelet appends the node's), and the empty string for the bare name.
  */
 import type { Request } from '../../plugin/contract.ts';
-import type { ClusterIndex } from './cluster-index.ts';
+import type { ClusterView } from './cluster-view.ts';
 import { matchZone } from '../../dns/name.ts';
 import type { KubernetesOptions } from './setup.ts';
 
 /** The pod's search path for `req`, or undefined (not our zone, no verified pods, unknown client). */
-export function podSearchPath(o: KubernetesOptions, index: ClusterIndex, hostSearch: readonly string[], req: Request): string[] | undefined {
+export function podSearchPath(o: KubernetesOptions, index: ClusterView, hostSearch: readonly string[], req: Request): string[] | undefined {
   const zone = matchZone(o.zones, req.qname);
   if (zone === undefined || o.podMode !== 'verified') return undefined;
   let ip = req.remoteAddress;

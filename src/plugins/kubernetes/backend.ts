@@ -6,9 +6,8 @@
  * Names here are lower-case, except `zone`, which keeps the case of the query (as CoreDNS does)
  * because SRV targets and NS names are built on it.
  */
-import { endpointHostname } from './cluster-index.ts';
-import type { ClusterIndex } from './cluster-index.ts';
-import { isHeadless } from './records.ts';
+import type { ClusterView } from './cluster-view.ts';
+import { endpointHostname, isHeadless } from './records.ts';
 import type { AddressRec } from './records.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { Type } from '../../dns/types.ts';
@@ -73,12 +72,13 @@ function portMatch(rPort: string, port: string, rProto: string, proto: string): 
 
 export class Backend {
   readonly o: KubernetesOptions;
-  readonly index: ClusterIndex;
+  /** What lookups read: the live index (one thread) or the latest cluster image (answering threads); replaced when a new image arrives. */
+  index: ClusterView;
   private readonly localIPs: () => string[];
   /** Endpoint names, computed once per address record (a headless answer asks for every one each time). */
   private readonly hostnames = new WeakMap<AddressRec, string>();
 
-  constructor(o: KubernetesOptions, index: ClusterIndex, localIPs: () => string[]) {
+  constructor(o: KubernetesOptions, index: ClusterView, localIPs: () => string[]) {
     this.o = o;
     this.index = index;
     this.localIPs = localIPs;

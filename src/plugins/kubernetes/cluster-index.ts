@@ -7,28 +7,16 @@
  * - per service, built on first use after a change: its endpoint IPs and endpoint names
  *   (hostname, pod name or dashed IP), so headless and endpoint-name answers need no scan;
  * - namespaces by name; pods by IP (only with `pods verified`).
- * It is updated one Delta at a time, from a source in this thread or from the control side.
+ * It is updated one Delta at a time by the source. In the 'single' role it is what queries read
+ * (a ClusterView); on the control side it keeps only the records (`secondary: false`), from
+ * which cluster-image.ts builds the image that the answering threads read.
  */
-import { Kind, isHeadless, serviceKey } from './records.ts';
-import type { AddressRec, Delta, NamespaceRec, PodRec, Rec, ServiceRec, SliceRec } from './records.ts';
+import { Kind, serviceKey } from './records.ts';
+import type { Delta, NamespaceRec, PodRec, Rec, ServiceRec, SliceRec } from './records.ts';
+import { endpointView, type ClusterView, type EndpointView } from './cluster-view.ts';
 
-/** The name an endpoint answers to under its service (CoreDNS's endpointHostname). */
-export function endpointHostname(a: AddressRec, podNames: boolean): string {
-  if (a.hostname !== '') return a.hostname;
-  if (podNames && a.pod !== '') return a.pod;
-  if (a.ip.includes('.')) return a.ip.replaceAll('.', '-');
-  if (a.ip.includes(':')) return a.ip.replaceAll(':', '-');
-  return '';
-}
-
-export interface NamedAddress { a: AddressRec; s: SliceRec }
-
-export interface EndpointView {
-  count: number;                         // ready addresses over all slices (with duplicates)
-  v4: string[];                          // distinct IPv4 endpoint addresses
-  v6: string[];                          // distinct IPv6 endpoint addresses
-  byName: Map<string, NamedAddress[]>;   // lower-cased endpoint name → addresses (with their slice)
-}
+export { endpointHostname } from './records.ts';
+export type { EndpointView, NamedAddress } from './cluster-view.ts';
 
 const EMPTY: readonly SliceRec[] = [];
 
@@ -44,7 +32,7 @@ function removeFrom<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (l.length === 0) m.delete(k);
 }
 
-export class ClusterIndex {
+export class ClusterIndex implements ClusterView {
   readonly services = new Map<string, ServiceRec>();       // "name.ns"
   readonly slices = new Map<string, SliceRec>();           // "ns/name"
   readonly namespaces = new Map<string, NamespaceRec>();
@@ -95,21 +83,6 @@ export class ClusterIndex {
         break;
       default: this.putPod(d.key, d.v as PodRec | null);
     }
-  }
-
-  /** Every record as a Delta, for a data-side worker that joins late. */
-  snapshot(): Delta[] {
-    const out: Delta[] = [];
-    for (const [key, v] of this.namespaces) out.push({ k: Kind.Namespace, key, v });
-    for (const [key, v] of this.services) out.push({ k: Kind.Service, key, v });
-    for (const [key, v] of this.slices) out.push({ k: Kind.Slice, key, v });
-    for (const [key, v] of this.pods) out.push({ k: Kind.Pod, key, v });
-    return out;
-  }
-
-  clear(): void {
-    for (const m of [this.services, this.slices, this.namespaces, this.pods, this.slicesByService,
-      this.servicesByIP, this.slicesByIP, this.podsByIP, this.views, this.servicesByExternalIP]) m.clear();
   }
 
   private touch(): void { this.modified = Math.floor(Date.now() / 1000); }
@@ -185,22 +158,12 @@ export class ClusterIndex {
     const sk = serviceKey(name, ns);
     let v = this.views.get(sk);
     if (v) return v;
-    v = { count: 0, v4: [], v6: [], byName: new Map() };
-    const seen = new Set<string>();
-    for (const s of this.slicesByService.get(sk) ?? EMPTY) {
-      for (const a of s.addresses) {
-        v.count++;
-        addTo(v.byName, endpointHostname(a, this.podNames).toLowerCase(), { a, s });
-        if (seen.has(a.ip)) continue;
-        seen.add(a.ip);
-        (a.ip.includes(':') ? v.v6 : v.v4).push(a.ip);
-      }
-    }
+    v = endpointView(this.slicesByService.get(sk) ?? EMPTY, this.podNames);
     this.views.set(sk, v);
     return v;
   }
 
-  isHeadless(s: ServiceRec): boolean { return isHeadless(s); }
+  namespace(name: string): NamespaceRec | undefined { return this.namespaces.get(name); }
 
   /** Sizes, for logs and benchmarks. */
   stats(): { services: number; slices: number; endpoints: number; namespaces: number; pods: number } {

@@ -2,26 +2,35 @@
  * Feed: where a source (API reflectors or manifest files) hands over what it sees. It turns
  * upserts, deletions and full relists into Deltas — skipping records that did not change, and
  * deleting what a relist no longer contains (so a 410 relist leaves no gap in answers) — applies
- * them to the local ClusterIndex, and passes them on (to the data-side workers, if any).
- * It also records the DNS programming duration metric and tracks when every kind has synced.
+ * them to its ClusterIndex, and tells `images.changed` (the control side's image builder, if any).
+ * It also tracks when every kind has synced, and finds the changes that the DNS programming
+ * duration metric measures: observed at once where this index answers queries (one thread), or
+ * handed to `images.program` (the builder observes them when the image holding them is published).
  */
 import type { ClusterIndex } from './cluster-index.ts';
 import { Kind, isHeadless, keyOf, serviceKey } from './records.ts';
 import type { Delta, Rec, SliceRec } from './records.ts';
 import { programmingDuration } from './metrics.ts';
 
+/** Who hears of each applied change, and of the changes the programming-duration metric measures. */
+export interface FeedListener { changed(d: Delta): void; program(changedMs: number): void }
+
 export class Feed {
   private readonly index: ClusterIndex;
-  private readonly out: ((d: Delta) => void) | undefined;
+  private readonly changed: ((d: Delta) => void) | undefined;
+  private readonly program: (changedMs: number) => void;
   private readonly pending: Set<Kind>;
   private readonly onSynced: () => void;
   private readonly metric = programmingDuration();
   synced = false;
 
   /** `kinds`: the kinds that must list once before the data counts as synced. */
-  constructor(index: ClusterIndex, kinds: Kind[], onSynced: () => void, out?: (d: Delta) => void) {
+  constructor(index: ClusterIndex, kinds: Kind[], onSynced: () => void, images?: FeedListener) {
     this.index = index;
-    this.out = out;
+    this.changed = images ? (d) => images.changed(d) : undefined;
+    this.program = images
+      ? (t) => images.program(t)
+      : (t) => this.metric.labels('headless_with_selector').observe(Math.max(0, Date.now() - t) / 1000);
     this.pending = new Set(kinds);
     this.onSynced = onSynced;
     if (this.pending.size === 0) this.markSynced();
@@ -64,7 +73,7 @@ export class Feed {
   private emit(d: Delta): void {
     const prev = d.k === Kind.Slice ? (this.index.get(Kind.Slice, d.key) as SliceRec | undefined) : undefined;
     this.index.apply(d);
-    this.out?.(d);
+    this.changed?.(d);
     if (d.k === Kind.Slice) this.observe((d.v as SliceRec | null) ?? prev);
   }
 
@@ -72,6 +81,6 @@ export class Feed {
     if (!s || s.changed === 0) return;
     const svc = this.index.services.get(serviceKey(s.service, s.ns));
     if (!svc || !isHeadless(svc)) return;
-    this.metric.labels('headless_with_selector').observe(Math.max(0, Date.now() - s.changed) / 1000);
+    this.program(s.changed);
   }
 }

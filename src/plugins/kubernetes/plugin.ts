@@ -1,19 +1,24 @@
 /**
- * The kubernetes plugin instance: wires options, the ClusterIndex, a source and the handler
+ * The kubernetes plugin instance: wires options, the cluster view, a source and the handler
  * together for the role this thread plays.
- * - 'single': the source (API or manifests) feeds the index this thread answers from;
- * - 'control': the source feeds a records-only index and a Publisher ships deltas to workers;
- * - 'data': a Subscriber fills the index from the control side; no API connection here.
+ * - 'single': the source (API or manifests) feeds the ClusterIndex this thread answers from;
+ * - 'control': the source feeds a records-only index; its image builder (shared with the source)
+ *   makes cluster images in shared memory, published with replicated() to the answering threads;
+ * - 'data': answers from the latest cluster image (ImageView over the very SharedArrayBuffer the
+ *   control side built: one copy for every thread); no API connection and no index here.
  * Until the first complete list, ready() is false and queries in our zones wait (up to
  * startup_timeout from setup); after that, they are answered from whatever is known, with
  * SERVFAIL instead of NXDOMAIN while still unsynced (as CoreDNS).
  */
 import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/contract.ts';
-import { ClusterIndex } from './cluster-index.ts';
 import { Backend } from './backend.ts';
 import { matchZone } from '../../dns/name.ts';
 import { KubernetesHandler } from './handler.ts';
-import { Publisher, Subscriber } from './sync.ts';
+import { ImageView } from './image-view.ts';
+import { collectSoon } from './collect.ts';
+import type { ClusterImage } from './image-builder.ts';
+import type { ClusterView } from './cluster-view.ts';
+import { replicated, type Replicated } from '../../plugin/replicated.ts';
 import { localIPs } from './local.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { podSearchPath } from './autopath.ts';
@@ -31,7 +36,6 @@ function hostSearchDomains(): string[] {
 
 export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   readonly name = 'kubernetes';
-  readonly index: ClusterIndex;
   readonly backend: Backend;
   readonly o: KubernetesOptions;
   private readonly handler: KubernetesHandler;
@@ -39,8 +43,9 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   private readonly deadline: number;
   private source: SharedSource | undefined;
   private readonly user: SourceUser;
-  private publisher: Publisher | undefined;
-  private subscriber: Subscriber | undefined;
+  /** The cluster images: published here on the control side, read on the data side. */
+  private images: Replicated<ClusterImage> | undefined;
+  private view: ImageView | undefined;   // data side: the image this thread answers from
   private isSynced = false;
   private waiters: (() => void)[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
@@ -52,28 +57,51 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     this.o = o;
     this.ctx = ctx;
     this.deadline = Date.now() + o.startupTimeoutMs;
-    this.user = { synced: () => this.markSynced(), delta: (d) => this.publisher?.push(d) };
+    this.user = { synced: () => this.markSynced(), image: (img) => this.images?.publish(img) };
+    let index: ClusterView;
     if (!makeSource || ctx.role === 'data') {
-      this.index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: ctx.role !== 'control' });
-      if (makeSource) this.subscriber = new Subscriber(ctx.channel('cluster'), this.index, () => this.markSynced());
+      this.view = ImageView.empty(o.endpointPodNames);
+      index = this.view;
+      if (makeSource) {
+        this.images = replicated<ClusterImage>(ctx, 'cluster');
+        this.images.onChange((img) => this.adopt(img));
+      }
     } else {
-      // The source (and its index) outlives a reload that keeps these options: see shared-source.ts.
+      if (ctx.role === 'control') this.images = replicated<ClusterImage>(ctx, 'cluster');
+      // The source (and its index and images) outlives a reload that keeps these options: see shared-source.ts.
       this.source = acquireSource(ctx.shared, sourceKey(o, ctx.role), o, ctx.role, this.user, makeSource);
-      this.index = this.source.index;
-      if (ctx.role === 'control') this.publisher = new Publisher(ctx.channel('cluster'), this.index, () => this.isSynced);
+      index = this.source.index;
       if (this.source.isSynced) this.markSynced();
+      if (this.source.image) this.images?.publish(this.source.image);
     }
     let ips: string[] | undefined;
-    this.backend = new Backend(o, this.index, () => (ips ??= localIPs(ctx.block.listenAddresses)));
+    this.backend = new Backend(o, index, () => (ips ??= localIPs(ctx.block.listenAddresses)));
     this.handler = new KubernetesHandler(this.backend, { synced: () => this.isSynced });
   }
 
   ready(): boolean { return this.isSynced; }
 
+  /** What lookups read now (the index, or this thread's current cluster image). */
+  get index(): ClusterView { return this.backend.index; }
+
+  /** Data side: answer from a new image from now on; the previous one goes with its last reader. */
+  private adopt(img: ClusterImage): void {
+    if (this.closed) return;
+    const view = new ImageView(img.buffer, this.o.endpointPodNames);
+    view.adopt();
+    const old = this.view;
+    this.view = view;
+    this.backend.index = view;
+    if (old?.adopted) {
+      old.release();
+      collectSoon();   // its shared memory goes once every thread has collected its handle
+    }
+    if (img.synced) this.markSynced();
+  }
+
   private markSynced(): void {
     if (this.isSynced) return;
     this.isSynced = true;
-    this.publisher?.notify();
     this.wake();
   }
 
@@ -105,7 +133,10 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
     } finally {
       clearInterval(ticker);
     }
-    if (!this.isSynced && !this.closed) log.warning('starting server with unsynced Kubernetes API');
+    if (!this.isSynced && !this.closed) {
+      log.warning('starting server with unsynced Kubernetes API');
+      this.source.publishUnsynced();   // the answering threads answer from what is known (as CoreDNS)
+    }
   }
 
   serve(req: Request, next: Next): Result {
@@ -119,7 +150,7 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
 
   /** For autopath: the search path of the pod that sent `req` (capabilities.ts AutoPather). */
   autoPath(req: Request): string[] | undefined {
-    return podSearchPath(this.o, this.index, this.hostSearch ??= hostSearchDomains(), req);
+    return podSearchPath(this.o, this.backend.index, this.hostSearch ??= hostSearchDomains(), req);
   }
 
   autoPathUnavailable(): string | undefined {
@@ -133,7 +164,7 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
 
   externalAddress(_zone: string, headless: boolean): string[] { return externalAddress(this.backend, headless); }
 
-  externalSerial(_zone: string): number { return this.index.externalModified >>> 0; }
+  externalSerial(_zone: string): number { return this.backend.index.externalModified >>> 0; }
 
   externalReady(): Promise<void> | null {
     return this.isSynced || Date.now() >= this.deadline || this.closed ? null : this.whenSyncedOrTimeout();
@@ -142,8 +173,8 @@ export class KubernetesPlugin implements Plugin, AutoPather, Externaler {
   async close(): Promise<void> {
     this.closed = true;
     this.wake();
-    this.publisher?.close();
-    this.subscriber?.close();
+    this.images?.close();
+    this.view?.release();
     await this.source?.release(this.user);
   }
 }

@@ -2,13 +2,14 @@
  * Which Kubernetes objects an answer came from, for explained queries (GET /explain): the Service
  * (namespace/name, type, resourceVersion), the EndpointSlices whose endpoints were used (with
  * their resourceVersion and the endpoint names/addresses that matched), and the Pod for pod names
- * or reverse lookups of a pod IP. Looked up in the same ClusterIndex the answer was read from,
+ * or reverse lookups of a pod IP. Looked up in the same ClusterView the answer was read from,
  * right after it was read; a normal query never comes here.
  */
 import { ptrToIp } from '../../dns/name.ts';
 import { Type } from '../../dns/types.ts';
 import type { Request } from '../../plugin/contract.ts';
 import { parseRequest, type Backend } from './backend.ts';
+import { isHeadless } from './records.ts';
 import type { ServiceRec, SliceRec } from './records.ts';
 
 function service(s: ServiceRec): Record<string, unknown> {
@@ -38,7 +39,7 @@ export function noteKubernetesSource(req: Request, b: Backend, qname: string, lz
     if (r !== 'invalid' && r.podOrSvc === '') trace.note('kubernetes', { source: 'the zone itself (apex records)', zone: lzone });
     return;
   }
-  const ns = ix.namespaces.get(r.namespace);
+  const ns = ix.namespace(r.namespace);
   const nsNote = ns ? { kind: 'Namespace', object: r.namespace, resourceVersion: ns.rv } : { kind: 'Namespace', object: r.namespace, found: false };
   if (r.podOrSvc === 'pod') {
     // A pod name is its dashed address; `pods verified` answers it only if such a pod exists.
@@ -54,7 +55,7 @@ export function noteKubernetesSource(req: Request, b: Backend, qname: string, lz
   if (!svc) { trace.note('kubernetes', { kind: 'Service', object: `${r.namespace}/${r.service}`, found: false }); return; }
   trace.note('kubernetes', service(svc));
   // Endpoints answer for headless Services, endpoint names, and SRV of headless Services.
-  if (!ix.isHeadless(svc) && r.endpoint === '') return;
+  if (!isHeadless(svc) && r.endpoint === '') return;
   const view = ix.endpoints(r.service, r.namespace);
   const used = new Map<SliceRec, string[]>();
   if (r.endpoint !== '') {

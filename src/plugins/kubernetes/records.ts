@@ -2,9 +2,9 @@
  * The compact records the kubernetes plugin keeps of API objects, and their conversion from
  * Services, EndpointSlices, Namespaces and Pods (as CoreDNS's plugin/kubernetes/object does).
  *
- * Records keep only what DNS answers need, are plain structured-clonable objects (they travel
- * from the control side to the data side over a Channel), and carry `rv` (the object's
- * resourceVersion, or a content hash for manifests) so unchanged objects are not re-sent.
+ * Records keep only what DNS answers need, are plain objects (with worker threads, the control
+ * side writes them into the shared cluster image, cluster-image.ts), and carry `rv` (the object's
+ * resourceVersion, or a content hash for manifests) so unchanged objects are not applied again.
  * Conversion accepts both the client library's deserialized objects and raw watch JSON.
  */
 
@@ -170,3 +170,12 @@ export function toNamespace(o: ApiNamespace): NamespaceRec {
 }
 
 export function isHeadless(s: ServiceRec): boolean { return s.clusterIPs[0] === 'None'; }
+
+/** The name an endpoint answers to under its service (CoreDNS's endpointHostname). */
+export function endpointHostname(a: AddressRec, podNames: boolean): string {
+  if (a.hostname !== '') return a.hostname;
+  if (podNames && a.pod !== '') return a.pod;
+  if (a.ip.includes('.')) return a.ip.replaceAll('.', '-');
+  if (a.ip.includes(':')) return a.ip.replaceAll(':', '-');
+  return '';
+}

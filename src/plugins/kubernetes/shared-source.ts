@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import type { SetupContext } from '../../plugin/contract.ts';
 import { ClusterIndex } from './cluster-index.ts';
 import { Feed } from './feed.ts';
-import type { Delta } from './records.ts';
+import { ImageBuilder, type ClusterImage } from './image-builder.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
@@ -25,19 +25,24 @@ export type SourceFactory = (feed: Feed) => Source;
 /** What a generation's plugin hears from the shared source. */
 export interface SourceUser {
   synced(): void;
-  delta?(d: Delta): void;
+  /** A new cluster image for the answering threads (control role only). */
+  image?(img: ClusterImage): void;
 }
 
 export interface SharedSource {
   readonly index: ClusterIndex;
   readonly isSynced: boolean;
+  /** The latest cluster image (control role; undefined before the first one). */
+  readonly image: ClusterImage | undefined;
+  /** The startup timeout passed unsynced: publish images of what is known from now on (control role). */
+  publishUnsynced(): void;
   /** Start the source (the plugin's start(), once the server listens); a no-op once started. */
   start(): void;
   /** This generation is done with it; the last one out stops the source. */
   release(user: SourceUser): Promise<void>;
 }
 
-interface Entry { index: ClusterIndex; feed: Feed; source: Source; users: Set<SourceUser>; started: boolean }
+interface Entry { index: ClusterIndex; feed: Feed; source: Source; users: Set<SourceUser>; started: boolean; images: ImageBuilder | undefined }
 
 const REGISTRY = 'kubernetes/shared-sources';
 
@@ -71,14 +76,23 @@ export function acquireSource(shared: Map<string, unknown>, key: string, o: Kube
   if (!entry) {
     const users = new Set<SourceUser>([user]);   // before the Feed: it may be synced at once (no kinds to list)
     const index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: role !== 'control' });
-    const out = role === 'control' ? (d: Delta) => { for (const u of users) u.delta?.(d); } : undefined;
-    const feed = new Feed(index, requiredKinds(o), () => { for (const u of users) u.synced(); }, out);
-    entry = { index, feed, source: undefined as unknown as Source, users, started: false };
+    // On the control side the answering threads read images of the index (one copy for all).
+    let synced = false;
+    const images = role === 'control'
+      ? new ImageBuilder(index, () => synced, (img) => { for (const u of users) u.image?.(img); })
+      : undefined;
+    const feed = new Feed(index, requiredKinds(o), () => {
+      synced = true;
+      for (const u of users) u.synced();
+      images?.start();
+    }, images);
+    entry = { index, feed, source: undefined as unknown as Source, users, started: false, images };
     all.set(key, entry);
     try {
       entry.source = make(feed);   // built now, started by start(): setup opens nothing
     } catch (e) {
       all.delete(key);
+      images?.stop();
       throw e;
     }
   } else {
@@ -89,6 +103,8 @@ export function acquireSource(shared: Map<string, unknown>, key: string, o: Kube
   return {
     index: e.index,
     get isSynced() { return e.feed.synced; },
+    get image() { return e.images?.latest; },
+    publishUnsynced() { e.images?.start(); },
     start() {
       if (e.started) return;
       e.started = true;
@@ -97,6 +113,7 @@ export function acquireSource(shared: Map<string, unknown>, key: string, o: Kube
     async release(u) {
       if (!e.users.delete(u) || e.users.size > 0) return;
       if (all.get(key) === e) all.delete(key);
+      e.images?.stop();
       await e.source.stop();
     },
   };

@@ -1,0 +1,94 @@
+// ImageBuilder (src/plugins/kubernetes/image-builder.ts), the control side's image maker, with real
+// timers: nothing before the source syncs (or the startup timeout), one image at once then, changes
+// coalesced into few builds while they keep coming yet each one published soon, and the DNS
+// programming duration observed when the image holding the change is published, not before.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterIndex } from '../../../src/plugins/kubernetes/cluster-index.ts';
+import { ImageBuilder, MIN_GAP_MS, type ClusterImage } from '../../../src/plugins/kubernetes/image-builder.ts';
+import { ImageView } from '../../../src/plugins/kubernetes/image-view.ts';
+import { Kind, type ServiceRec } from '../../../src/plugins/kubernetes/records.ts';
+import { registry } from '../../../src/metrics/registry.ts';
+import { holds, sleep, until } from '../../support/wait.ts';
+
+const builders: ImageBuilder[] = [];
+afterEach(() => { for (const b of builders.splice(0)) b.stop(); });
+
+function setup(synced = true) {
+  const index = new ClusterIndex({ secondary: false });
+  const images: { img: ClusterImage; at: number }[] = [];
+  let isSynced = synced;
+  const b = new ImageBuilder(index, () => isSynced, (img) => images.push({ img, at: Date.now() }));
+  builders.push(b);
+  const put = (i: number) => {
+    const v: ServiceRec = { ns: 'apps', name: `svc${i}`, rv: String(i), type: 'ClusterIP', clusterIPs: [`10.96.${i >> 8}.${i & 255}`], externalName: '', ports: [{ name: '', protocol: 'TCP', port: 80 }], selector: true };
+    const d = { k: Kind.Service, key: `svc${i}.apps`, v };
+    index.apply(d);
+    b.changed();
+  };
+  return { index, b, images, put, sync: () => { isSynced = true; } };
+}
+
+const services = (img: ClusterImage) => new ImageView(img.buffer, false).stats().services;
+
+async function programmedCount(): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'coredns_kubernetes_dns_programming_duration_seconds');
+  const v = m?.values.find((x) => (x as { metricName?: string }).metricName?.endsWith('_count') && x.labels.service_kind === 'headless_with_selector');
+  return v?.value ?? 0;
+}
+
+describe('ImageBuilder', () => {
+  it('builds nothing before start(); then one image at once, and after a quiet spell a change soon', async () => {
+    const { b, images, put } = setup();
+    put(1);
+    expect(await holds(() => images.length === 0, 150)).toBe(true);   // the source has not synced
+    b.start();
+    expect(images.length).toBe(1);
+    expect(services(images[0]!.img)).toBe(1);
+    expect(images[0]!.img.synced).toBe(true);
+    await sleep(MIN_GAP_MS * 3);
+    put(2);
+    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(services(images[1]!.img)).toBe(2);
+  });
+
+  it('coalesces a stream of changes into few builds, the last one holding them all', async () => {
+    const { b, images, put } = setup();
+    b.start();
+    const t0 = Date.now();
+    for (let i = 0; i < 300; i++) {
+      put(i);
+      if (i % 3 === 0) await sleep(2);
+    }
+    const streamMs = Date.now() - t0;
+    expect(await until(() => images.length > 1 && services(images.at(-1)!.img) === 300, 3000)).toBe(true);
+    expect(await holds(() => services(images.at(-1)!.img) === 300, 100)).toBe(true);
+    // At most one build per MIN_GAP_MS while changes kept coming (plus the first and a last one).
+    expect(images.length - 1).toBeLessThanOrEqual(Math.ceil(streamMs / MIN_GAP_MS) + 2);
+    expect(images.length - 1).toBeLessThan(100);   // far fewer than the 300 changes
+    expect(b.builds).toBe(images.length);
+  });
+
+  it('published unsynced after the startup timeout, then again once synced', async () => {
+    const { b, images, put, sync } = setup(false);
+    put(1);
+    b.start();                                  // what publishUnsynced() does
+    expect(images.map((i) => i.img.synced)).toEqual([false]);
+    sync();
+    b.start();                                  // the source synced
+    expect(images.map((i) => i.img.synced)).toEqual([false, true]);
+    b.start();                                  // nothing new: no build
+    expect(images.length).toBe(2);
+  });
+
+  it('observes the DNS programming duration when the image holding the change is published', async () => {
+    const { b, images, put } = setup();
+    b.start();
+    await sleep(MIN_GAP_MS * 3);
+    const before = await programmedCount();
+    put(7);
+    b.program(Date.now() - 100);
+    expect(await programmedCount()).toBe(before);   // not answerable yet: no image holds it
+    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(await programmedCount()).toBe(before + 1);
+  });
+});
