@@ -3,9 +3,11 @@
  * - the default number of answering threads: one per core the process may really use, and no more
  *   than its memory limit can hold. In a container the cgroup (v2, or v1) CPU quota and memory limit
  *   count, not the node's cores: a pod with kubeadm's 170Mi limit on a 32-core node must not start
- *   32 workers and be OOM-killed. Each thread holds its own copy of the cluster index, sized for the
- *   cluster CoreDNS's formula gives the limit (bytesFor), so a larger limit buys a larger cluster
- *   before it buys threads: until the index is shared, most limits get one thread.
+ *   32 workers and be OOM-killed. The cluster is sized by CoreDNS's formula for the limit
+ *   (bytesFor): one thread holds the index; with workers, the control thread holds the records and
+ *   builds the cluster image every worker reads (one copy in shared memory), and each worker costs
+ *   an isolate and its bounded lookup memos. So 170Mi still gets one thread (the formula's cluster
+ *   leaves no room for a second isolate), while a larger limit buys threads.
  * - V8's heap limits, main thread (flags src/bin.js starts Node with) and workers (resourceLimits):
  *   V8 sizes its heap from the machine, not the cgroup (in a 170Mi cgroup it still allows a 259 MiB
  *   heap) and grows its young generation to 2×64 MiB on a large machine, which then stays resident.
@@ -33,13 +35,26 @@ export function indexBytes(memory: number): number {
 }
 
 /**
+ * The bytes of the shared cluster image (src/plugins/kubernetes/cluster-image.ts) for the formula's
+ * cluster: ~60 bytes an object (measured: 10,000 Services + 100,000 endpoints, 6.24 MiB).
+ */
+export function imageBytes(memory: number): number {
+  return Math.max(0, memory / 1e6 - 54) * 1000 * 60;
+}
+
+/** A worker's own memory besides its isolate: the image reader's memos (capped) and query buffers. */
+export const WORKER_STATE_BYTES = 8 * Mi;
+
+/**
  * Bytes needed by N answering threads: one thread does everything; with more, the main thread is
- * the control plane (client and its own copy of the index) and each worker holds a copy too.
- * Measured at 10k/100k: 1 thread 130 MiB RSS (this gives 156), 2 workers 276 (this gives 292).
+ * the control plane (client, records, the image it publishes and the one it builds next) and each
+ * worker reads that image. Measured at 10k/100k: 1 thread 130 MiB RSS (this gives 156), 2 workers
+ * 203–205 MiB after sync (this gives 233).
  */
 export function bytesFor(workers: number, memory: number): number {
-  const thread = ISOLATE_BYTES + indexBytes(memory);
-  return NATIVE_BYTES + CLIENT_BYTES + (workers > 1 ? workers + 1 : 1) * thread;
+  const control = ISOLATE_BYTES + indexBytes(memory);
+  if (workers <= 1) return NATIVE_BYTES + CLIENT_BYTES + control;
+  return NATIVE_BYTES + CLIENT_BYTES + control + 2 * imageBytes(memory) + workers * (ISOLATE_BYTES + WORKER_STATE_BYTES);
 }
 
 function read(path: string): string | undefined {
@@ -104,8 +119,9 @@ export interface HeapLimits {
 /**
  * Heap limits of each thread for a memory limit (undefined: unlimited) and a thread count: the
  * young generation small (it only holds per-query garbage), and the old generations sharing what
- * the limit leaves after NATIVE_BYTES equally (each thread holds a copy of the index; the main
- * thread's client fits in the slack of a count chosen by defaultWorkers). Unlimited: only the
+ * the limit leaves after NATIVE_BYTES equally. A cap, not an allocation: the control thread's
+ * index and a worker's per-thread plugin state (zone files, rewrite rules) each get room, and
+ * what a worker does not use is never resident. Unlimited: only the
  * young generation is bounded.
  */
 export function heapLimits(memory: number | undefined, workers: number): { main: HeapLimits; worker: HeapLimits } {
