@@ -38,16 +38,3 @@ export function unknownOption(parent: Directive, opt: Directive, known: readonly
 export function onlyOncePerBlock(d: Directive, first: Directive): CorefileError {
   return CorefileError.at(d, `${d.name}: can only be used once per Server Block — remove this line or merge it into the one at line ${first.line}`);
 }
-
-/**
- * The same check made by the plugin itself at setup. Only for plugins not yet declaring
- * `oncePerBlock: true` (kubernetes, being rewritten); new plugins set the flag instead.
- */
-export function oncePerBlock(shared: Map<string, unknown>, block: object, name: string, d: Directive): void {
-  const key = `once:${name}`;
-  let seen = shared.get(key) as WeakMap<object, Directive> | undefined;
-  if (!seen) { seen = new WeakMap(); shared.set(key, seen); }
-  const first = seen.get(block);
-  if (first) throw onlyOncePerBlock(d, first);
-  seen.set(block, d);
-}

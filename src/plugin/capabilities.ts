@@ -51,6 +51,12 @@ export interface Externaler {
   externalReady?(): Promise<void> | null;
 }
 
+/**
+ * Every capability method above. A plugin with declared parts (parts.ts) offers, in one thread,
+ * the methods its answering part has (else its control part's): the joined plugin carries them.
+ */
+export const CAPABILITY_METHODS = ['autoPath', 'autoPathUnavailable', 'external', 'externalAddress', 'externalSerial', 'externalReady'] as const satisfies readonly (keyof AutoPather | keyof Externaler)[];
+
 export function isExternaler(p: Plugin | undefined): p is Plugin & Externaler {
   return typeof (p as Partial<Externaler> | undefined)?.external === 'function';
 }

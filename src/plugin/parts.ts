@@ -15,11 +15,14 @@
  * - `answering`: the part in every thread that answers queries (the workers, or the single thread).
  *
  * With both parts in one thread (a single-threaded server, or -validate) the plugin is the two
- * joined: the answering part serves, both start and close. The parts share nothing but what
+ * joined: the answering part serves, both start and close, and the capabilities it offers its
+ * peers (src/plugin/capabilities.ts) are the answering part's (else the control part's), so
+ * ctx.peer() finds them in every thread. The parts share nothing but what
  * `parse` returned: state goes control → answering through replicated(), reports go answering →
  * control through reporter() — in one thread exactly as across threads.
  */
 import type { Directive } from '../corefile/types.ts';
+import { CAPABILITY_METHODS } from './capabilities.ts';
 import type { ControlPart, Placement, Plugin, PluginDefinition, SetupContext } from './contract.ts';
 
 export interface PartsDefinition<C> {
@@ -79,5 +82,10 @@ function joined(name: string, control: ControlPart | undefined, answering: Plugi
   };
   const serve = answering.serve?.bind(answering);
   const ready = control.ready || answering.ready ? () => (control.ready?.() ?? true) && (answering.ready?.() ?? true) : undefined;
-  return { ...both, ...(serve ? { serve } : {}), ...(ready ? { ready } : {}) };
+  const out: Plugin = { ...both, ...(serve ? { serve } : {}), ...(ready ? { ready } : {}) };
+  for (const m of CAPABILITY_METHODS) {
+    const from = [answering, control].find((p) => typeof (p as unknown as Record<string, unknown>)[m] === 'function') as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
+    if (from) (out as unknown as Record<string, unknown>)[m] = from[m]!.bind(from);
+  }
+  return out;
 }

@@ -42,8 +42,8 @@ describe('plugin boundaries', () => {
 });
 
 // Placement is declared (PluginDefinition via parts(), src/plugin/parts.ts), never branched on:
-// no plugin reads ctx.role. kubernetes and hosts are being moved onto replicated() elsewhere.
-const MAY_READ_ROLE = new Set(['kubernetes', 'hosts']);
+// no plugin reads ctx.role. hosts is being moved onto replicated() elsewhere.
+const MAY_READ_ROLE = new Set(['hosts']);
 
 /** The places in a source text that read a setup context's role (`ctx.role`, `this.ctx.role`, `{ role } = ctx`...). */
 function roleReads(text: string): string[] {
@@ -56,7 +56,7 @@ function roleReads(text: string): string[] {
 }
 
 describe('declared placement', () => {
-  it('no plugin reads ctx.role (except kubernetes and hosts, being rewritten)', () => {
+  it('no plugin reads ctx.role (except hosts, being rewritten)', () => {
     const bad: string[] = [];
     for (const file of files(join(ROOT, 'plugins'))) {
       const own = relative(join(ROOT, 'plugins'), file).split('/')[0]!;

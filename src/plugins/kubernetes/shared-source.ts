@@ -10,31 +10,37 @@
  * (connection, kubeconfig content, selectors, namespaces, pods, endpoints); options that only shape
  * answers (zones, ttl, fallthrough...) stay per generation in the Backend. The entry lives in the
  * server's per-process `shared` map and stops its source when the last generation using it closes.
+ *
+ * Two ways to keep the index (SourceMode): 'live', the full index that the answering part of the
+ * same thread reads (one thread); 'images', the records only, from which an ImageBuilder makes
+ * the cluster images that the control part publishes to the answering threads.
  */
 import fs from 'node:fs';
-import type { SetupContext } from '../../plugin/contract.ts';
 import { ClusterIndex } from './cluster-index.ts';
 import { Feed } from './feed.ts';
 import { ImageBuilder, type ClusterImage } from './image-builder.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
-/** Builds the source that feeds an index (API or manifests); not called on the data side. */
+/** Builds the source that feeds an index (API or manifests); only the control part has one. */
 export type SourceFactory = (feed: Feed) => Source;
+
+/** 'live': the index is read in this thread; 'images': it feeds images for other threads. */
+export type SourceMode = 'live' | 'images';
 
 /** What a generation's plugin hears from the shared source. */
 export interface SourceUser {
   synced(): void;
-  /** A new cluster image for the answering threads (control role only). */
+  /** A new cluster image for the answering threads ('images' only). */
   image?(img: ClusterImage): void;
 }
 
 export interface SharedSource {
   readonly index: ClusterIndex;
   readonly isSynced: boolean;
-  /** The latest cluster image (control role; undefined before the first one). */
+  /** The latest cluster image ('images'; undefined before the first one). */
   readonly image: ClusterImage | undefined;
-  /** The startup timeout passed unsynced: publish images of what is known from now on (control role). */
+  /** The startup timeout passed unsynced: publish images of what is known from now on ('images'). */
   publishUnsynced(): void;
   /** Start the source (the plugin's start(), once the server listens); a no-op once started. */
   start(): void;
@@ -52,9 +58,9 @@ function fileText(path: string | undefined): string {
 }
 
 /** Everything that decides which objects the source reads and how the index keeps them. */
-export function sourceKey(o: KubernetesOptions, role: SetupContext['role']): string {
+export function sourceKey(o: KubernetesOptions, mode: SourceMode): string {
   return JSON.stringify({
-    role,
+    mode,
     endpoint: o.endpoint ?? null,
     tls: o.tls ?? null,
     kubeconfig: o.kubeconfig ? { path: o.kubeconfig.path, context: o.kubeconfig.context ?? null, text: fileText(o.kubeconfig.path) } : null,
@@ -69,16 +75,16 @@ export function sourceKey(o: KubernetesOptions, role: SetupContext['role']): str
 }
 
 /** The source for these options: the running one when a previous generation has it, else a new one. */
-export function acquireSource(shared: Map<string, unknown>, key: string, o: KubernetesOptions, role: SetupContext['role'], user: SourceUser, make: SourceFactory): SharedSource {
+export function acquireSource(shared: Map<string, unknown>, key: string, o: KubernetesOptions, mode: SourceMode, user: SourceUser, make: SourceFactory): SharedSource {
   let all = shared.get(REGISTRY) as Map<string, Entry> | undefined;
   if (!all) shared.set(REGISTRY, all = new Map());
   let entry = all.get(key);
   if (!entry) {
     const users = new Set<SourceUser>([user]);   // before the Feed: it may be synced at once (no kinds to list)
-    const index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: role !== 'control' });
-    // On the control side the answering threads read images of the index (one copy for all).
+    const index = new ClusterIndex({ podNames: o.endpointPodNames, secondary: mode === 'live' });
+    // With 'images' the answering threads read images of the index (one copy for all).
     let synced = false;
-    const images = role === 'control'
+    const images = mode === 'images'
       ? new ImageBuilder(index, () => synced, (img) => { for (const u of users) u.image?.(img); })
       : undefined;
     const feed = new Feed(index, requiredKinds(o), () => {
