@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGeneration, ConfigErrors, type Role } from '../../src/server/generation.ts';
 import { LoopbackHub } from '../../src/server/channels.ts';
+import { tempDir } from '../support/k8s-fixtures.ts';
 
 function generation(text: string, role: Role, mode: 'serve' | 'validate' = 'validate') {
   return buildGeneration({ text, file: 'Corefile', dnsPort: 53, role, mode, sink: { write() {} }, shared: new Map(), hub: new LoopbackHub() });
@@ -21,7 +22,7 @@ async function errorsOf(text: string, role: Role, mode: 'serve' | 'validate' = '
 }
 
 describe('once per server block', () => {
-  it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1'])('%s: one message, naming the first line', async (line) => {
+  it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1', 'kubernetes cluster.local'])('%s: one message, naming the first line', async (line) => {
     const name = line.split(' ')[0]!;
     expect(await errorsOf(`. {\n  ${line}\n  whoami\n  ${line}\n}\n`, 'single')).toEqual([
       `Corefile:4: ${name}: can only be used once per Server Block — remove this line or merge it into the one at line 2`,
@@ -69,5 +70,16 @@ describe('placement', () => {
     expect(await logged('single')).toBe(1);
     expect(await logged('control')).toBe(1);
     expect(await logged('data')).toBe(0);
+  });
+
+  // kubernetes declares two parts; autopath and k8s_external find it with ctx.peer() after setup,
+  // in every thread (the control thread of a multi-worker server runs those checks too).
+  const k8s = (pods: string) => `cluster.local example.com {\n  autopath @kubernetes\n  k8s_external example.com\n  kubernetes cluster.local {\n    ${pods}\n    manifests ${tempDir()}\n  }\n}\n`;
+  it('kubernetes: its peers find its capabilities in every thread and under -validate', async () => {
+    expect(await errorsOf(k8s('pods verified'), 'single')).toEqual([]);
+    for (const role of ['single', 'control', 'data'] as const) expect(await errorsOf(k8s('pods verified'), role, 'serve')).toEqual([]);
+    const unverified = ['Corefile:2: autopath: @kubernetes needs the kubernetes plugin\'s `pods verified` (autopath finds the client\'s namespace from its pod IP) — add `pods verified` to the kubernetes block'];
+    expect(await errorsOf(k8s('pods insecure'), 'single')).toEqual(unverified);
+    for (const role of ['single', 'control', 'data'] as const) expect(await errorsOf(k8s('pods insecure'), role, 'serve')).toEqual(unverified);
   });
 });

@@ -7,9 +7,9 @@
  * - per service, built on first use after a change: its endpoint IPs and endpoint names
  *   (hostname, pod name or dashed IP), so headless and endpoint-name answers need no scan;
  * - namespaces by name; pods by IP (only with `pods verified`).
- * It is updated one Delta at a time by the source. In the 'single' role it is what queries read
- * (a ClusterView); on the control side it keeps only the records (`secondary: false`), from
- * which cluster-image.ts builds the image that the answering threads read.
+ * It is updated one Delta at a time by the source. In one thread it is what queries read (a
+ * ClusterView, the 'live' source); with worker threads it keeps only the records (`secondary:
+ * false`), from which cluster-image.ts builds the image that the answering threads read.
  */
 import { Kind, serviceKey } from './records.ts';
 import type { Delta, NamespaceRec, PodRec, Rec, ServiceRec, SliceRec } from './records.ts';

@@ -1,9 +1,9 @@
 /**
  * ClusterView: the lookups an answering thread makes of the cluster (backend.ts, answers.ts,
  * external.ts, autopath.ts, provenance.ts read nothing else). Two things implement it:
- * - ClusterIndex (cluster-index.ts): the live, mutable index of the 'single' role (one thread);
+ * - ClusterIndex (cluster-index.ts): the live, mutable index a single thread answers from;
  * - ImageView (image-view.ts): a read-only cluster image in a SharedArrayBuffer that the control
- *   side builds and every data-side thread reads — one copy of the cluster for all threads.
+ *   part builds and every answering thread reads — one copy of the cluster for all threads.
  * Names are compared as given: callers pass lower-case names; keys are the objects' own names.
  */
 import { endpointHostname } from './records.ts';
