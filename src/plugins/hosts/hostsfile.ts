@@ -78,7 +78,35 @@ export function entryCount(m: HostsMap): number {
   return n;
 }
 
-function concat<T>(a: T[] | undefined, b: T[] | undefined): readonly T[] {
+/**
+ * The read side of a set of hosts entries: a parsed map (mapEntries, the Corefile's inline
+ * entries) or the encoded file shared by every thread (src/plugins/hosts/table.ts).
+ */
+export interface HostsEntries {
+  readonly wildcards: number;
+  has(name: string): boolean;
+  v4(owner: string): readonly string[] | undefined;
+  v6(owner: string): readonly string[] | undefined;
+  names(address: string): readonly string[] | undefined;
+  /** CoreDNS's Map.Len (entryCount). */
+  count(): number;
+}
+
+/** A parsed map as HostsEntries. */
+export function mapEntries(m: HostsMap): HostsEntries {
+  return {
+    wildcards: m.wildcards,
+    has: (name) => m.name4.has(name) || m.name6.has(name),
+    v4: (owner) => m.name4.get(owner),
+    v6: (owner) => m.name6.get(owner),
+    names: (address) => m.addr.get(address),
+    count: () => entryCount(m),
+  };
+}
+
+const EMPTY_ENTRIES = mapEntries(emptyHostsMap());
+
+function concat<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): readonly T[] {
   if (!a) return b ?? EMPTY;
   if (!b) return a;
   return a.concat(b);
@@ -87,21 +115,17 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 /**
  * The lookup side: the file's entries (replaced on reload) followed by the inline entries of the
- * Corefile, as CoreDNS appends them. Every lookup is a few Map probes, whatever the file's size.
+ * Corefile, as CoreDNS appends them. Every lookup is a few hash probes, whatever the file's size.
  */
 export class HostsIndex {
-  file: HostsMap;
-  readonly inline: HostsMap;
-  constructor(inline: HostsMap, file: HostsMap = emptyHostsMap()) {
-    this.inline = inline;
+  file: HostsEntries;
+  readonly inline: HostsEntries;
+  constructor(inline: HostsMap, file: HostsEntries = EMPTY_ENTRIES) {
+    this.inline = mapEntries(inline);
     this.file = file;
   }
 
-  private has(name: string): boolean {
-    const f = this.file;
-    const i = this.inline;
-    return f.name4.has(name) || f.name6.has(name) || i.name4.has(name) || i.name6.has(name);
-  }
+  private has(name: string): boolean { return this.file.has(name) || this.inline.has(name); }
 
   /** The owner name whose entries answer for `name`: itself, its wildcard, or undefined. */
   owner(name: string): string | undefined {
@@ -116,9 +140,9 @@ export class HostsIndex {
     return undefined;
   }
 
-  v4(owner: string): readonly string[] { return concat(this.file.name4.get(owner), this.inline.name4.get(owner)); }
-  v6(owner: string): readonly string[] { return concat(this.file.name6.get(owner), this.inline.name6.get(owner)); }
-  names(address: string): readonly string[] { return concat(this.file.addr.get(address), this.inline.addr.get(address)); }
+  v4(owner: string): readonly string[] { return concat(this.file.v4(owner), this.inline.v4(owner)); }
+  v6(owner: string): readonly string[] { return concat(this.file.v6(owner), this.inline.v6(owner)); }
+  names(address: string): readonly string[] { return concat(this.file.names(address), this.inline.names(address)); }
 
-  entries(): number { return entryCount(this.file) + entryCount(this.inline); }
+  entries(): number { return this.file.count() + this.inline.count(); }
 }
