@@ -34,12 +34,12 @@ function push(m: Map<string, string[]>, key: string, value: string): void {
 
 const FIELD_SEP = /[ \t\r\f\v]+/;
 
-/** Parse hosts-file text into a fresh map. Never throws: bad lines are skipped. */
-export function parseHosts(text: string, opts: ParseOptions): HostsMap {
-  const name4 = new Map<string, string[]>();
-  const name6 = new Map<string, string[]>();
-  const addr = new Map<string, string[]>();
-  let wildcards = 0;
+/**
+ * Each entry of hosts-file text, in file order: `fn(address, family, name)` for every name of every
+ * valid line, the address canonical, the name lower-case and absolute, names outside the zones
+ * dropped. Never throws: bad lines are skipped.
+ */
+export function forEachHostsEntry(text: string, opts: ParseOptions, fn: (address: string, family: 4 | 6, name: string) => void): void {
   const allNames = opts.origins.includes('.');
   let start = 0;
   while (start < text.length) {
@@ -55,17 +55,27 @@ export function parseHosts(text: string, opts: ParseOptions): HostsMap {
     if (f.length < 2) continue;
     const ip = parseIP(f[0]!);
     if (!ip) continue;
-    const byName = ip.family === 4 ? name4 : name6;
     for (let i = 1; i < f.length; i++) {
       let name = f[i]!.toLowerCase();
       if (!name.endsWith('.')) name += '.';
       if (!allNames && !inZones(name, opts.origins)) continue;
-      const wild = name.startsWith('*.');
-      if (wild && !name4.has(name) && !name6.has(name)) wildcards++;
-      push(byName, name, ip.address);
-      if (opts.autoReverse && !wild) push(addr, ip.address, name);
+      fn(ip.address, ip.family, name);
     }
   }
+}
+
+/** Parse hosts-file text into a fresh map (the Corefile's inline entries). Never throws: bad lines are skipped. */
+export function parseHosts(text: string, opts: ParseOptions): HostsMap {
+  const name4 = new Map<string, string[]>();
+  const name6 = new Map<string, string[]>();
+  const addr = new Map<string, string[]>();
+  let wildcards = 0;
+  forEachHostsEntry(text, opts, (address, family, name) => {
+    const wild = name.startsWith('*.');
+    if (wild && !name4.has(name) && !name6.has(name)) wildcards++;
+    push(family === 4 ? name4 : name6, name, address);
+    if (opts.autoReverse && !wild) push(addr, address, name);
+  });
   return { name4, name6, addr, wildcards };
 }
 

@@ -14,8 +14,8 @@ import { statSync } from 'node:fs';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { HostsPlugin } from './handler.ts';
-import { emptyHostsMap, HostsIndex, parseHosts } from './hostsfile.ts';
-import { encodeHosts, HostsTable } from './table.ts';
+import { HostsIndex, parseHosts } from './hostsfile.ts';
+import { HostsTable, parseHostsTable } from './table.ts';
 import { replicated } from '../../plugin/replicated.ts';
 import { hostsMetrics } from './metrics.ts';
 import { parseHostsDirective } from './setup.ts';
@@ -57,7 +57,7 @@ function setup(d: Directive, ctx: SetupContext): HostsPlugin {
     });
     watcher.loadSync();
     // No file (yet): the answering threads start with the inline entries alone.
-    if (!file.has) file.publish(encodeHosts(emptyHostsMap()));
+    if (!file.has) file.publish(parseHostsTable('', parseOpts));
     metrics.entries.set(index.entries());
   }
   seenBlocks.add(ctx.block);

@@ -11,8 +11,8 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readUserBytesWithStatsSync, readUserFile, UserFileError } from '../../corefile/files.ts';
 import type { Logger } from '../../plugin/contract.ts';
-import { type HostsIndex, type ParseOptions, parseHosts } from './hostsfile.ts';
-import { encodeHosts } from './table.ts';
+import type { HostsIndex, ParseOptions } from './hostsfile.ts';
+import { parseHostsTable } from './table.ts';
 
 export interface LoadEvent {
   readonly table: SharedArrayBuffer;   // the file's entries, encoded (HostsTable)
@@ -93,7 +93,7 @@ export class HostsFileWatcher {
   }
 
   private apply(text: string, st: Stats): void {
-    const table = encodeHosts(parseHosts(text, this.opts));
+    const table = parseHostsTable(text, this.opts);
     this.mtimeMs = st.mtimeMs;
     this.size = st.size;
     this.onLoad({ table, mtimeMs: st.mtimeMs });

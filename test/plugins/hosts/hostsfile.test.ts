@@ -3,15 +3,15 @@
 // The lookups run twice: on the parsed maps (the Corefile's inline entries) and on the file's
 // encoded shared table (table.ts), which must answer the same.
 import { describe, expect, it } from 'vitest';
-import { entryCount, HostsIndex, parseHosts, emptyHostsMap, mapEntries, type HostsEntries, type HostsMap } from '../../../src/plugins/hosts/hostsfile.ts';
-import { encodeHosts, HostsTable } from '../../../src/plugins/hosts/table.ts';
+import { entryCount, HostsIndex, parseHosts, emptyHostsMap, mapEntries, type HostsEntries, type ParseOptions } from '../../../src/plugins/hosts/hostsfile.ts';
+import { HostsTable, parseHostsTable } from '../../../src/plugins/hosts/table.ts';
 import { parseIP, reverseToIP } from '../../../src/plugins/hosts/ip.ts';
 
 const all = { origins: ['.'], autoReverse: true };
 
-const FORMS: Array<[string, (m: HostsMap) => HostsEntries]> = [
-  ['maps', mapEntries],
-  ['shared table', (m) => new HostsTable(encodeHosts(m))],
+const FORMS: Array<[string, (text: string, opts: ParseOptions) => HostsEntries]> = [
+  ['maps', (text, opts) => mapEntries(parseHosts(text, opts))],
+  ['shared table', (text, opts) => new HostsTable(parseHostsTable(text, opts))],
 ];
 
 const hosts = `255.255.255.255\tbroadcasthost
@@ -58,7 +58,7 @@ const lookupCases: Array<[string, string, string[], string[]]> = [
 
 describe.each(FORMS)('from %s', (_form, entries) => {
   function index(text: string, opts = all): HostsIndex {
-    return new HostsIndex(emptyHostsMap(), entries(parseHosts(text, opts)));
+    return new HostsIndex(emptyHostsMap(), entries(text, opts));
   }
 
   describe('hosts file lookups by name', () => {
@@ -107,7 +107,7 @@ describe.each(FORMS)('from %s', (_form, entries) => {
 
   describe('the index', () => {
     it('answers file entries first, then inline ones', () => {
-      const idx = new HostsIndex(parseHosts('10.0.0.2 x.org', all), entries(parseHosts('10.0.0.1 x.org', all)));
+      const idx = new HostsIndex(parseHosts('10.0.0.2 x.org', all), entries('10.0.0.1 x.org', all));
       expect(idx.v4('x.org.')).toEqual(['10.0.0.1', '10.0.0.2']);
       expect(idx.names('10.0.0.2')).toEqual(['x.org.']);
       expect(idx.entries()).toBe(4);
@@ -135,6 +135,37 @@ describe.each(FORMS)('from %s', (_form, entries) => {
       expect(idx.owner('unicode.example.org.')).toBeUndefined();
       expect(idx.v4('plain.example.org.')).toEqual(['10.0.0.4']);
     });
+  });
+});
+
+describe('the shared table and the maps', () => {
+  it('answer the same for every name and address of a file with repeated names, addresses and lines', () => {
+    // 3,000 lines over 500 names and 300 addresses of both families: names with several
+    // addresses, addresses with several names, the same line twice, wildcards, upper case.
+    const lines: string[] = [];
+    let seed = 7;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const addr = (i: number) => (i % 3 === 0 ? `fd00::${i.toString(16)}` : `10.1.${i >> 8}.${i & 255}`);
+    for (let i = 0; i < 3000; i++) {
+      const names = Array.from({ length: 1 + rnd(3) }, () => { const k = rnd(500); return k % 50 === 0 ? `*.w${k}.example` : `N${k}.Example`; });
+      lines.push(`${addr(rnd(300))} ${names.join(' ')}`);
+    }
+    const text = lines.join('\n');
+    const maps = parseHosts(text, all);
+    const table = new HostsTable(parseHostsTable(text, all));
+    expect(table.count()).toBe(entryCount(maps));
+    expect(table.wildcards).toBe(maps.wildcards);
+    for (let k = 0; k < 510; k++) {
+      for (const name of [`n${k}.example.`, `*.w${k}.example.`]) {
+        expect(table.has(name), name).toBe(maps.name4.has(name) || maps.name6.has(name));
+        expect(table.v4(name), name).toEqual(maps.name4.get(name));
+        expect(table.v6(name), name).toEqual(maps.name6.get(name));
+      }
+    }
+    for (let i = 0; i < 310; i++) {
+      const a = parseIP(addr(i))!.address;
+      expect(table.names(a), a).toEqual(maps.addr.get(a));
+    }
   });
 });
 
