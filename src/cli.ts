@@ -33,7 +33,6 @@ import { unblockSignal } from './server/native/signals.ts';
 import { parseConfigMapRef, type ConfigMapRef } from './server/configmap-ref.ts';
 import { readUserFile } from './corefile/files.ts';
 import { makeLogger, stdoutSink } from './server/log.ts';
-import { isExplain, runExplain } from './explain-cli.ts';
 
 const USAGE = `Usage of clusterdns:
   -conf string
@@ -99,7 +98,11 @@ function parseFlags(argv: string[]): Flags {
 
 async function main(): Promise<number> {
   // `-explain NAME [TYPE]` is a client of a running server (src/explain-cli.ts), not a server flag.
-  if (isExplain(process.argv.slice(2))) return runExplain(process.argv.slice(2));
+  // Imported only then: it loads node:http, which a server without HTTP listeners never needs.
+  if (process.argv.slice(2).some((a) => /^--?explain(=|$)/.test(a))) {
+    const { runExplain } = await import('./explain-cli.ts');
+    return runExplain(process.argv.slice(2));
+  }
   let f: Flags;
   try {
     f = parseFlags(process.argv.slice(2));

@@ -34,11 +34,6 @@ const USAGE = `Usage: clusterdns -explain NAME [TYPE] [-explain.addr HOST:PORT] 
   gets its answer: the server block, each plugin passed, where the answer came from, the records.
 `;
 
-/** True when the command line asks for -explain (then the other flags are not parsed). */
-export function isExplain(argv: readonly string[]): boolean {
-  return argv.some((a) => /^--?explain(=|$)/.test(a));
-}
-
 interface ExplainArgs { name: string; type: string; addr: string; proto: string; json: boolean }
 
 function parse(argv: readonly string[]): ExplainArgs | string {

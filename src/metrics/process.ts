@@ -14,7 +14,12 @@
  *   it started (getrusage through process.cpuUsage(), every thread included), as Go's collector
  *   reads it from /proc.
  */
-import { Counter, collectDefaultMetrics, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as Prom from 'prom-client';
+import { Counter, type Registry } from './prom.ts';
+
+// From its lib/ file, as src/metrics/prom.ts loads the others (prom-client's index loads node:http).
+const collectDefaultMetrics = createRequire(import.meta.url)('prom-client/lib/defaultMetrics.js') as typeof Prom.collectDefaultMetrics;
 
 const on = new WeakSet<Registry>();
 

@@ -3,7 +3,7 @@
  * Plugins are set up again on every reload; the helpers return the metric already registered under
  * a name so a reload never registers twice (prom-client throws on duplicates).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prom.ts';
 
 export const registry = new Registry();
 

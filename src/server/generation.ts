@@ -76,7 +76,6 @@ function serverLabel(addresses: string[], port: number): string {
 }
 
 export async function buildGeneration(o: GenerationOptions): Promise<Generation> {
-  const defs = await loadPlugins();
   const errors: CorefileError[] = [];
   let configs;
   try {
@@ -86,6 +85,8 @@ export async function buildGeneration(o: GenerationOptions): Promise<Generation>
     if (e instanceof CorefileError) throw new ConfigErrors([e]);
     throw e;
   }
+  // Only the plugins this Corefile uses are loaded (src/plugin/registry.ts).
+  const defs = await loadPlugins(configs.flatMap((c) => c.directives.map((d) => d.name)));
   const blocks: BlockRuntime[] = [];
   const infos: BlockInfo[] = [];
   const plugins: Plugin[] = [];

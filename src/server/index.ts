@@ -6,9 +6,8 @@
  * its own reusePort sockets. A reload is all-or-nothing across the threads. Nothing here exits the
  * process: fatal events go to whoever started the server (ServerOptions.onFatal, Server.fatal).
  */
-import { createHash } from 'node:crypto';
 import { readUserFile } from '../corefile/files.ts';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry } from '../metrics/prom.ts';
 import { registry } from '../metrics/registry.ts';
 import { buildInfo, panics } from '../metrics/dns.ts';
 import type { Logger } from '../plugin/contract.ts';
@@ -16,7 +15,7 @@ import { ControlHub, LoopbackHub } from './channels.ts';
 import { DataPlane, type BoundListener } from './dataplane.ts';
 import { buildGeneration, type Generation } from './generation.ts';
 import { goDuration, makeLogger, stdoutSink, type LogSink } from './log.ts';
-import { reloadMetrics } from './reload-metrics.ts';
+import { reloadMetrics, servedCorefile } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers } from './sizing.ts';
@@ -219,7 +218,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   return server;
 
   function afterStart(g: Generation, l: BoundListener[]): void {
-    reloadMetrics().version.set({ hash: 'sha512', value: sha512(currentText) }, 1);
+    servedCorefile(currentText);
     shared.set(SHARED.reload, () => (workers === 1 ? singleServer : multiServer)?.reload());
     if (o.quiet) return;
     const keys = new Set<string>();
@@ -274,8 +273,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       return false;
     }
     currentText = text;
-    reloadMetrics().version.reset();
-    reloadMetrics().version.set({ hash: 'sha512', value: sha512(text) }, 1);
+    servedCorefile(text);
     log.info(`Reloading complete`);
     return true;
   }
@@ -290,7 +288,5 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     await stopPlanes();
   }
 }
-
-function sha512(s: string): string { return createHash('sha512').update(s).digest('hex'); }
 
 export type { BoundListener, Logger };

@@ -17,6 +17,7 @@ import { reverseToIP } from './ip.ts';
 import { noteHostsSource } from './provenance.ts';
 import type { HostsConfig } from './setup.ts';
 import type { HostsFileWatcher } from './watch.ts';
+import type { Replicated } from '../../plugin/replicated.ts';
 
 function addressRecords(owner: string, type: number, ttl: number, addrs: readonly string[]): ResourceRecord[] {
   const out = new Array<ResourceRecord>(addrs.length);
@@ -35,11 +36,14 @@ export class HostsPlugin implements Plugin {
   readonly index: HostsIndex;
   private readonly cfg: HostsConfig;
   private readonly allZones: boolean;
-  private readonly watcher: HostsFileWatcher;
+  private readonly file: Replicated<SharedArrayBuffer>;
+  private readonly watcher: HostsFileWatcher | undefined;
 
-  constructor(cfg: HostsConfig, index: HostsIndex, watcher: HostsFileWatcher) {
+  /** `file` brings the file's table to this thread; `watcher` reads the file (only in the thread that does). */
+  constructor(cfg: HostsConfig, index: HostsIndex, file: Replicated<SharedArrayBuffer>, watcher: HostsFileWatcher | undefined) {
     this.cfg = cfg;
     this.index = index;
+    this.file = file;
     this.watcher = watcher;
     this.allZones = cfg.origins.includes('.');
   }
@@ -92,9 +96,13 @@ export class HostsPlugin implements Plugin {
     return m;
   }
 
-  ready(): boolean { return true; }
+  /** Ready once the file's entries are here (an answering thread waits for the first table). */
+  ready(): boolean { return this.file.has; }
 
-  start(): void { this.watcher.start(this.cfg.reloadMs); }
+  start(): void { this.watcher?.start(this.cfg.reloadMs); }
 
-  async close(): Promise<void> { await this.watcher.stop(); }
+  async close(): Promise<void> {
+    this.file.close();
+    await this.watcher?.stop();
+  }
 }

@@ -34,12 +34,12 @@ function push(m: Map<string, string[]>, key: string, value: string): void {
 
 const FIELD_SEP = /[ \t\r\f\v]+/;
 
-/** Parse hosts-file text into a fresh map. Never throws: bad lines are skipped. */
-export function parseHosts(text: string, opts: ParseOptions): HostsMap {
-  const name4 = new Map<string, string[]>();
-  const name6 = new Map<string, string[]>();
-  const addr = new Map<string, string[]>();
-  let wildcards = 0;
+/**
+ * Each entry of hosts-file text, in file order: `fn(address, family, name)` for every name of every
+ * valid line, the address canonical, the name lower-case and absolute, names outside the zones
+ * dropped. Never throws: bad lines are skipped.
+ */
+export function forEachHostsEntry(text: string, opts: ParseOptions, fn: (address: string, family: 4 | 6, name: string) => void): void {
   const allNames = opts.origins.includes('.');
   let start = 0;
   while (start < text.length) {
@@ -55,17 +55,27 @@ export function parseHosts(text: string, opts: ParseOptions): HostsMap {
     if (f.length < 2) continue;
     const ip = parseIP(f[0]!);
     if (!ip) continue;
-    const byName = ip.family === 4 ? name4 : name6;
     for (let i = 1; i < f.length; i++) {
       let name = f[i]!.toLowerCase();
       if (!name.endsWith('.')) name += '.';
       if (!allNames && !inZones(name, opts.origins)) continue;
-      const wild = name.startsWith('*.');
-      if (wild && !name4.has(name) && !name6.has(name)) wildcards++;
-      push(byName, name, ip.address);
-      if (opts.autoReverse && !wild) push(addr, ip.address, name);
+      fn(ip.address, ip.family, name);
     }
   }
+}
+
+/** Parse hosts-file text into a fresh map (the Corefile's inline entries). Never throws: bad lines are skipped. */
+export function parseHosts(text: string, opts: ParseOptions): HostsMap {
+  const name4 = new Map<string, string[]>();
+  const name6 = new Map<string, string[]>();
+  const addr = new Map<string, string[]>();
+  let wildcards = 0;
+  forEachHostsEntry(text, opts, (address, family, name) => {
+    const wild = name.startsWith('*.');
+    if (wild && !name4.has(name) && !name6.has(name)) wildcards++;
+    push(family === 4 ? name4 : name6, name, address);
+    if (opts.autoReverse && !wild) push(addr, address, name);
+  });
   return { name4, name6, addr, wildcards };
 }
 
@@ -78,7 +88,35 @@ export function entryCount(m: HostsMap): number {
   return n;
 }
 
-function concat<T>(a: T[] | undefined, b: T[] | undefined): readonly T[] {
+/**
+ * The read side of a set of hosts entries: a parsed map (mapEntries, the Corefile's inline
+ * entries) or the encoded file shared by every thread (src/plugins/hosts/table.ts).
+ */
+export interface HostsEntries {
+  readonly wildcards: number;
+  has(name: string): boolean;
+  v4(owner: string): readonly string[] | undefined;
+  v6(owner: string): readonly string[] | undefined;
+  names(address: string): readonly string[] | undefined;
+  /** CoreDNS's Map.Len (entryCount). */
+  count(): number;
+}
+
+/** A parsed map as HostsEntries. */
+export function mapEntries(m: HostsMap): HostsEntries {
+  return {
+    wildcards: m.wildcards,
+    has: (name) => m.name4.has(name) || m.name6.has(name),
+    v4: (owner) => m.name4.get(owner),
+    v6: (owner) => m.name6.get(owner),
+    names: (address) => m.addr.get(address),
+    count: () => entryCount(m),
+  };
+}
+
+const EMPTY_ENTRIES = mapEntries(emptyHostsMap());
+
+function concat<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): readonly T[] {
   if (!a) return b ?? EMPTY;
   if (!b) return a;
   return a.concat(b);
@@ -87,21 +125,17 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 /**
  * The lookup side: the file's entries (replaced on reload) followed by the inline entries of the
- * Corefile, as CoreDNS appends them. Every lookup is a few Map probes, whatever the file's size.
+ * Corefile, as CoreDNS appends them. Every lookup is a few hash probes, whatever the file's size.
  */
 export class HostsIndex {
-  file: HostsMap;
-  readonly inline: HostsMap;
-  constructor(inline: HostsMap, file: HostsMap = emptyHostsMap()) {
-    this.inline = inline;
+  file: HostsEntries;
+  readonly inline: HostsEntries;
+  constructor(inline: HostsMap, file: HostsEntries = EMPTY_ENTRIES) {
+    this.inline = mapEntries(inline);
     this.file = file;
   }
 
-  private has(name: string): boolean {
-    const f = this.file;
-    const i = this.inline;
-    return f.name4.has(name) || f.name6.has(name) || i.name4.has(name) || i.name6.has(name);
-  }
+  private has(name: string): boolean { return this.file.has(name) || this.inline.has(name); }
 
   /** The owner name whose entries answer for `name`: itself, its wildcard, or undefined. */
   owner(name: string): string | undefined {
@@ -116,9 +150,9 @@ export class HostsIndex {
     return undefined;
   }
 
-  v4(owner: string): readonly string[] { return concat(this.file.name4.get(owner), this.inline.name4.get(owner)); }
-  v6(owner: string): readonly string[] { return concat(this.file.name6.get(owner), this.inline.name6.get(owner)); }
-  names(address: string): readonly string[] { return concat(this.file.addr.get(address), this.inline.addr.get(address)); }
+  v4(owner: string): readonly string[] { return concat(this.file.v4(owner), this.inline.v4(owner)); }
+  v6(owner: string): readonly string[] { return concat(this.file.v6(owner), this.inline.v6(owner)); }
+  names(address: string): readonly string[] { return concat(this.file.names(address), this.inline.names(address)); }
 
-  entries(): number { return entryCount(this.file) + entryCount(this.inline); }
+  entries(): number { return this.file.count() + this.inline.count(); }
 }

@@ -2,16 +2,21 @@
  * The hosts plugin: serve A, AAAA and PTR records from an /etc/hosts style file and/or inline
  * entries in the Corefile. See README.md.
  *
- * Every role (single, control, each data worker) reads and watches its own copy of the file: it is
- * cheap (a stat per reload interval; 100k entries parse in well under a second) and keeps each
- * worker independent of the main thread. Only the non-data side sets the metrics, so a
- * multi-worker server does not count the entries once per worker.
+ * One thread reads and watches the file: the control thread (or the only one). It parses each
+ * version into one shared table (table.ts) and publishes it with replicated() (src/plugin): every
+ * answering thread answers from that same memory, so a 100k-line file costs one copy and one
+ * poller, not one per thread. Single-thread mode goes the same way (publish is then a plain
+ * assignment): the encoded table is several times smaller than Maps of strings, and one lookup
+ * path serves every thread count. The Corefile's inline entries are small and parsed in every
+ * thread. The thread that reads the file sets the metrics, so they count the entries once.
  */
 import { statSync } from 'node:fs';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
 import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
 import { HostsPlugin } from './handler.ts';
 import { HostsIndex, parseHosts } from './hostsfile.ts';
+import { HostsTable, parseHostsTable } from './table.ts';
+import { replicated } from '../../plugin/replicated.ts';
 import { hostsMetrics } from './metrics.ts';
 import { parseHostsDirective } from './setup.ts';
 import { HostsFileWatcher } from './watch.ts';
@@ -40,15 +45,23 @@ function setup(d: Directive, ctx: SetupContext): HostsPlugin {
 
   const parseOpts = { origins: cfg.origins, autoReverse: cfg.autoReverse };
   const index = new HostsIndex(parseHosts(cfg.inline.join('\n'), parseOpts));
-  const metrics = ctx.role === 'data' ? undefined : hostsMetrics();
-  const watcher = new HostsFileWatcher(cfg.path, index, parseOpts, ctx.log, (e) => {
-    metrics?.entries.set(e.entries);
-    metrics?.reloadTimestamp.set(e.mtimeMs / 1000);
-  });
-  watcher.loadSync();
-  metrics?.entries.set(index.entries());
+  const file = replicated<SharedArrayBuffer>(ctx, 'file');
+  file.onChange((table) => { index.file = new HostsTable(table); });
+  let watcher: HostsFileWatcher | undefined;
+  if (file.writer) {
+    const metrics = hostsMetrics();
+    watcher = new HostsFileWatcher(cfg.path, index, parseOpts, ctx.log, (e) => {
+      file.publish(e.table);
+      metrics.entries.set(index.entries());
+      metrics.reloadTimestamp.set(e.mtimeMs / 1000);
+    });
+    watcher.loadSync();
+    // No file (yet): the answering threads start with the inline entries alone.
+    if (!file.has) file.publish(parseHostsTable('', parseOpts));
+    metrics.entries.set(index.entries());
+  }
   seenBlocks.add(ctx.block);
-  return new HostsPlugin(cfg, index, watcher);
+  return new HostsPlugin(cfg, index, file, watcher);
 }
 
 export const definition: PluginDefinition = { name: 'hosts', setup };

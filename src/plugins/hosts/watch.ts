@@ -1,7 +1,9 @@
 /**
- * Keeps a HostsIndex in step with its file: re-read when the file's modification time or size
- * changes, checked every reload interval (CoreDNS's readHosts). A file that disappears or cannot
- * be read keeps the last good entries; that is logged once, and once more when it is back.
+ * Reads the hosts file when it changes: re-read when the file's modification time or size
+ * changes, checked every reload interval (CoreDNS's readHosts), parsed and encoded into one shared
+ * table (src/plugins/hosts/table.ts) handed to onLoad, which publishes it to every thread. Runs in
+ * one thread only (control, or the only one). A file that disappears or cannot be read keeps the
+ * last good entries; that is logged once, and once more when it is back.
  * Reads go through readUserFile: only a regular file up to 16 MiB, so a FIFO or device swapped in
  * for the file cannot block or flood the thread.
  */
@@ -9,16 +11,17 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readUserBytesWithStatsSync, readUserFile, UserFileError } from '../../corefile/files.ts';
 import type { Logger } from '../../plugin/contract.ts';
-import { type HostsIndex, type ParseOptions, parseHosts } from './hostsfile.ts';
+import type { HostsIndex, ParseOptions } from './hostsfile.ts';
+import { parseHostsTable } from './table.ts';
 
 export interface LoadEvent {
-  readonly entries: number;      // entries in the index after the load (file + inline)
-  readonly mtimeMs: number;      // the file's modification time
+  readonly table: SharedArrayBuffer;   // the file's entries, encoded (HostsTable)
+  readonly mtimeMs: number;            // the file's modification time
 }
 
 export class HostsFileWatcher {
   readonly path: string;
-  private readonly index: HostsIndex;
+  private readonly index: HostsIndex;   // where onLoad puts the table: read here for the log lines' counts
   private readonly opts: ParseOptions;
   private readonly log: Logger;
   private readonly onLoad: (e: LoadEvent) => void;
@@ -90,12 +93,11 @@ export class HostsFileWatcher {
   }
 
   private apply(text: string, st: Stats): void {
-    this.index.file = parseHosts(text, this.opts);
+    const table = parseHostsTable(text, this.opts);
     this.mtimeMs = st.mtimeMs;
     this.size = st.size;
-    const entries = this.index.entries();
-    this.log.debug(`Parsed hosts file into ${entries} entries`);
-    this.onLoad({ entries, mtimeMs: st.mtimeMs });
+    this.onLoad({ table, mtimeMs: st.mtimeMs });
+    this.log.debug(`Parsed hosts file into ${this.index.entries()} entries`);
   }
 
   start(intervalMs: number): void {

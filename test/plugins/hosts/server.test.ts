@@ -118,8 +118,9 @@ describe('hosts over sockets', () => {
     writeFileSync(file, '10.0.0.6 w.example.org\n');
     const later = new Date(Date.now() + 10_000);
     utimesSync(file, later, later);
-    // each worker checks the file on its own clock, and each query may land on either worker: poll
-    // until 20 queries in a row all have the new entry (one worker that never re-read fails it)
+    // the control thread re-reads the file and publishes it to each worker, and each query may land
+    // on either worker: poll until 20 queries in a row all have the new entry (a worker that never
+    // got the new table fails it)
     const twenty = async () => { const r: string[][] = []; for (let i = 0; i < 20; i++) r.push(addrs(await query(s.port, 'w.example.org', 'A'))); return r; };
     const last = await eventually(twenty, (r) => r.every((a) => a.length === 1 && a[0] === '10.0.0.6'), 3000, 'every worker re-read').catch((e: Error) => e.message);
     expect(last).toEqual(Array.from({ length: 20 }, () => ['10.0.0.6']));
