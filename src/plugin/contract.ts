@@ -146,7 +146,7 @@ export interface SetupContext {
   /**
    * 'single': everything in this thread; 'control': main thread of a multi-worker server; 'data': a worker.
    * For the server and the SDK: a plugin declares its parts (PluginDefinition) instead of reading
-   * this (test/plugin/boundaries.test.ts checks it; hosts still does, being rewritten).
+   * this (test/plugin/boundaries.test.ts checks it).
    */
   readonly role: 'single' | 'control' | 'data';
   /**

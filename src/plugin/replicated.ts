@@ -7,7 +7,8 @@
  *   control(cfg, ctx)   { const state = replicated<MyState>(ctx, 'state'); source.on('change', (v) => state.publish(v)); ... }
  *   answering(cfg, ctx) { const state = replicated<MyState>(ctx, 'state'); ... serve(req) { const v = state.value; ... } }
  *
- * A plugin set up alike everywhere (no parts) publishes where `state.writer` is true.
+ * Plugins declare their parts rather than asking `state.writer` (test/plugin/boundaries.test.ts);
+ * `writer` is for the SDK and tests.
  *
  * - The latest value wins: each publish replaces the whole value (no deltas to replay). Publish
  *   something cheap to send: a SharedArrayBuffer inside the value is shared, not copied, so a

@@ -42,8 +42,7 @@ describe('plugin boundaries', () => {
 });
 
 // Placement is declared (PluginDefinition via parts(), src/plugin/parts.ts), never branched on:
-// no plugin reads ctx.role. hosts is being moved onto replicated() elsewhere.
-const MAY_READ_ROLE = new Set(['hosts']);
+// no plugin reads ctx.role, nor asks a replicated value which side it is on (`.writer`).
 
 /** The places in a source text that read a setup context's role (`ctx.role`, `this.ctx.role`, `{ role } = ctx`...). */
 function roleReads(text: string): string[] {
@@ -52,15 +51,14 @@ function roleReads(text: string): string[] {
     ...code.matchAll(/\b\w*ctx\w*\s*(?:\?\.|\.)\s*role\b/gi),
     ...code.matchAll(/\{[^}]*\brole\b[^}]*\}\s*=\s*\w*ctx\b/gi),
     ...code.matchAll(/\[\s*['"]role['"]\s*\]/g),
+    ...code.matchAll(/\.\s*writer\b/g),
   ].map((m) => m[0]);
 }
 
 describe('declared placement', () => {
-  it('no plugin reads ctx.role (except hosts, being rewritten)', () => {
+  it('no plugin reads ctx.role or branches on a replicated value\'s writer side', () => {
     const bad: string[] = [];
     for (const file of files(join(ROOT, 'plugins'))) {
-      const own = relative(join(ROOT, 'plugins'), file).split('/')[0]!;
-      if (MAY_READ_ROLE.has(own)) continue;
       for (const r of roleReads(readFileSync(file, 'utf8'))) bad.push(`${relative('.', file)}: ${r}`);
     }
     expect(bad).toEqual([]);
@@ -71,6 +69,7 @@ describe('declared placement', () => {
     expect(roleReads("const w = this.ctx?.role !== 'control';")).toHaveLength(1);
     expect(roleReads('const { role, log } = ctx;')).toHaveLength(1);
     expect(roleReads("x = ctx['role'];")).toHaveLength(1);
+    expect(roleReads('if (file.writer) watcher.loadSync();')).toHaveLength(1);
     expect(roleReads('// branches on ctx.role are gone\nconst side = ctx.side;')).toHaveLength(0);
     // and it would catch the branches removed from the plugins (as they were before)
     expect(roleReads("reportsEntries: ctx.role !== 'data',")).toHaveLength(1);

@@ -22,7 +22,7 @@ async function errorsOf(text: string, role: Role, mode: 'serve' | 'validate' = '
 }
 
 describe('once per server block', () => {
-  it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1', 'kubernetes cluster.local'])('%s: one message, naming the first line', async (line) => {
+  it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1', 'kubernetes cluster.local', 'hosts /etc/hosts'])('%s: one message, naming the first line', async (line) => {
     const name = line.split(' ')[0]!;
     expect(await errorsOf(`. {\n  ${line}\n  whoami\n  ${line}\n}\n`, 'single')).toEqual([
       `Corefile:4: ${name}: can only be used once per Server Block — remove this line or merge it into the one at line 2`,

@@ -16,7 +16,6 @@ import type { HostsIndex } from './hostsfile.ts';
 import { reverseToIP } from './ip.ts';
 import { noteHostsSource } from './provenance.ts';
 import type { HostsConfig } from './setup.ts';
-import type { HostsFileWatcher } from './watch.ts';
 import type { Replicated } from '../../plugin/replicated.ts';
 
 function addressRecords(owner: string, type: number, ttl: number, addrs: readonly string[]): ResourceRecord[] {
@@ -37,14 +36,12 @@ export class HostsPlugin implements Plugin {
   private readonly cfg: HostsConfig;
   private readonly allZones: boolean;
   private readonly file: Replicated<SharedArrayBuffer>;
-  private readonly watcher: HostsFileWatcher | undefined;
 
-  /** `file` brings the file's table to this thread; `watcher` reads the file (only in the thread that does). */
-  constructor(cfg: HostsConfig, index: HostsIndex, file: Replicated<SharedArrayBuffer>, watcher: HostsFileWatcher | undefined) {
+  /** The answering part: `file` brings the file's table to this thread (the control part reads the file). */
+  constructor(cfg: HostsConfig, index: HostsIndex, file: Replicated<SharedArrayBuffer>) {
     this.cfg = cfg;
     this.index = index;
     this.file = file;
-    this.watcher = watcher;
     this.allZones = cfg.origins.includes('.');
   }
 
@@ -99,10 +96,5 @@ export class HostsPlugin implements Plugin {
   /** Ready once the file's entries are here (an answering thread waits for the first table). */
   ready(): boolean { return this.file.has; }
 
-  start(): void { this.watcher?.start(this.cfg.reloadMs); }
-
-  async close(): Promise<void> {
-    this.file.close();
-    await this.watcher?.stop();
-  }
+  close(): void { this.file.close(); }
 }

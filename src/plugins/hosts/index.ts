@@ -9,48 +9,70 @@
  * assignment): the encoded table is several times smaller than Maps of strings, and one lookup
  * path serves every thread count. The Corefile's inline entries are small and parsed in every
  * thread. The thread that reads the file sets the metrics, so they count the entries once.
+ * Placement is declared (parts(): a control part that reads, an answering part that looks up).
  */
 import { statSync } from 'node:fs';
 import { CorefileError, type Directive } from '../../corefile/types.ts';
-import type { BlockInfo, PluginDefinition, SetupContext } from '../../plugin/contract.ts';
+import type { SetupContext } from '../../plugin/contract.ts';
+import { parts } from '../../plugin/parts.ts';
 import { HostsPlugin } from './handler.ts';
 import { HostsIndex, parseHosts } from './hostsfile.ts';
 import { HostsTable, parseHostsTable } from './table.ts';
-import { replicated } from '../../plugin/replicated.ts';
+import { replicated, type Replicated } from '../../plugin/replicated.ts';
 import { hostsMetrics } from './metrics.ts';
-import { parseHostsDirective } from './setup.ts';
+import { parseHostsDirective, type HostsConfig } from './setup.ts';
 import { HostsFileWatcher } from './watch.ts';
-
-/** Blocks that already have a hosts plugin (CoreDNS: "this plugin can only be used once per Server Block"). */
-const seenBlocks = new WeakSet<BlockInfo>();
 
 /** The directory relative FILE paths resolve against: the working directory, as CoreDNS's without a `root` plugin (clusterdns has none). */
 function rootDir(): string { return process.cwd(); }
 
-function setup(d: Directive, ctx: SetupContext): HostsPlugin {
-  if (seenBlocks.has(ctx.block)) throw CorefileError.at(d, 'hosts can only be used once per server block — merge the two hosts directives');
-  const cfg = parseHostsDirective(d, ctx.block.zones, rootDir());
+interface Parsed {
+  cfg: HostsConfig;
+  /** What a look at the file found at setup: said once, by the control part. */
+  access: 'ok' | 'directory' | 'missing';
+  /** In one thread, the control part's table channel, which the answering part reads directly. */
+  here: { file?: Replicated<SharedArrayBuffer> };
+}
 
+function parse(d: Directive, zones: readonly string[]): Parsed {
+  const cfg = parseHostsDirective(d, zones, rootDir());
+  let access: Parsed['access'] = 'ok';
   if (d.args.length > 0) {
     try {
-      if (statSync(cfg.path).isDirectory()) ctx.log.warning(`Hosts file "${cfg.path}" is a directory`);
+      if (statSync(cfg.path).isDirectory()) access = 'directory';
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Missing is a warning, as in CoreDNS; under -validate it is listed (the file may exist only where it runs).
-      if (code === 'ENOENT' && ctx.mode === 'validate') ctx.notChecked?.(`file ${cfg.path} does not exist here; not checked (offline validation)`);
-      else if (code === 'ENOENT') ctx.log.warning(`File does not exist: ${cfg.path}`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') access = 'missing';
       else throw CorefileError.at(d, `unable to access hosts file '${cfg.path}': ${(err as Error).message}`);
     }
   }
+  return { cfg, access, here: {} };
+}
 
-  const parseOpts = { origins: cfg.origins, autoReverse: cfg.autoReverse };
-  const index = new HostsIndex(parseHosts(cfg.inline.join('\n'), parseOpts));
-  const file = replicated<SharedArrayBuffer>(ctx, 'file');
-  file.onChange((table) => { index.file = new HostsTable(table); });
-  let watcher: HostsFileWatcher | undefined;
-  if (file.writer) {
+function inlineIndex(cfg: HostsConfig): HostsIndex {
+  return new HostsIndex(parseHosts(cfg.inline.join('\n'), { origins: cfg.origins, autoReverse: cfg.autoReverse }));
+}
+
+/**
+ * Two parts. The control part (the control thread, or the only one) reads and watches the file,
+ * sets the metrics and publishes each version's table; the answering part (every thread that
+ * answers) looks up in the latest table and the Corefile's inline entries. CoreDNS: "this plugin
+ * can only be used once per Server Block".
+ */
+export const definition = parts({
+  name: 'hosts',
+  oncePerBlock: true,
+  parse: (d: Directive, ctx: SetupContext): Parsed => parse(d, ctx.block.zones),
+  control({ cfg, access, here }, ctx) {
+    // Missing is a warning, as in CoreDNS; under -validate it is listed (the file may exist only where it runs).
+    if (access === 'directory') ctx.log.warning(`Hosts file "${cfg.path}" is a directory`);
+    else if (access === 'missing' && ctx.mode === 'validate') ctx.notChecked?.(`file ${cfg.path} does not exist here; not checked (offline validation)`);
+    else if (access === 'missing') ctx.log.warning(`File does not exist: ${cfg.path}`);
+    const parseOpts = { origins: cfg.origins, autoReverse: cfg.autoReverse };
+    const index = inlineIndex(cfg);            // for the entries gauge and log lines (file + inline)
+    const file = replicated<SharedArrayBuffer>(ctx, 'file');
+    file.onChange((table) => { index.file = new HostsTable(table); });
     const metrics = hostsMetrics();
-    watcher = new HostsFileWatcher(cfg.path, index, parseOpts, ctx.log, (e) => {
+    const watcher = new HostsFileWatcher(cfg.path, index, parseOpts, ctx.log, (e) => {
       file.publish(e.table);
       metrics.entries.set(index.entries());
       metrics.reloadTimestamp.set(e.mtimeMs / 1000);
@@ -59,9 +81,18 @@ function setup(d: Directive, ctx: SetupContext): HostsPlugin {
     // No file (yet): the answering threads start with the inline entries alone.
     if (!file.has) file.publish(parseHostsTable('', parseOpts));
     metrics.entries.set(index.entries());
-  }
-  seenBlocks.add(ctx.block);
-  return new HostsPlugin(cfg, index, file, watcher);
-}
-
-export const definition: PluginDefinition = { name: 'hosts', setup };
+    here.file = file;
+    return {
+      name: 'hosts',
+      start: () => watcher.start(cfg.reloadMs),
+      async close() { file.close(); await watcher.stop(); },
+    };
+  },
+  answering({ cfg, here }, ctx) {
+    const index = inlineIndex(cfg);
+    const file = here.file ?? replicated<SharedArrayBuffer>(ctx, 'file');
+    if (file.value) index.file = new HostsTable(file.value);
+    file.onChange((table) => { index.file = new HostsTable(table); });
+    return new HostsPlugin(cfg, index, file);
+  },
+});

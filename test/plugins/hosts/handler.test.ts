@@ -123,13 +123,6 @@ describe('hosts answers (CoreDNS hosts_test.go table)', () => {
     expect((await ask(p, 'only.inline.', Type.A)).res.answers).toHaveLength(1);
   });
 
-  it('can be used once per server block', async () => {
-    const ctx = setupContext();
-    await definition.setup(directive('hosts', [file]), ctx);
-    await expect((async () => definition.setup(directive('hosts', [file]), ctx))()).rejects.toThrow(/Corefile:2: hosts can only be used once per server block/);
-    await expect((async () => definition.setup(directive('hosts', [file]), setupContext()))()).resolves.toBeDefined();
-  });
-
   describe('fallthrough_unsupported (CoreDNS TestFallthroughUnsupportedType)', () => {
     it.each([
       ['existing name returns NODATA by default', 'example.org.', [['fallthrough']], false],
