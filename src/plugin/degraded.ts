@@ -4,24 +4,24 @@
  * The process stays live (restarting it would not bring the missing piece back, and a crash loop
  * would take every other answer down with it), so this is information, not a failure.
  *
- * Kept in SetupContext.shared (one map per process), keyed by an owner object (the plugin
- * instance), so a new generation's report and the old one's removal during a reload never clash.
+ * Kept as process state (one map per process), keyed by an owner object (the plugin instance),
+ * so a new generation's report and the old one's removal during a reload never clash.
  */
-const KEY = 'plugin.degradations';
+import type { SetupContext } from './contract.ts';
+import { processState, stateKey } from './process-state.ts';
 
-function table(shared: Map<string, unknown>): Map<object, string> {
-  let t = shared.get(KEY) as Map<object, string> | undefined;
-  if (!t) { t = new Map(); shared.set(KEY, t); }
-  return t;
-}
+const DEGRADATIONS = stateKey('plugin/degradations', () => new Map<object, string>());
+
+type Shared = Pick<SetupContext, 'shared'>;
+const table = (ctx: Shared) => processState(ctx, DEGRADATIONS);
 
 /** Report (`reason`: one line) or clear (undefined) the degradation of `owner`. */
-export function setDegraded(shared: Map<string, unknown>, owner: object, reason: string | undefined): void {
-  if (reason === undefined) table(shared).delete(owner);
-  else table(shared).set(owner, reason);
+export function setDegraded(ctx: Shared, owner: object, reason: string | undefined): void {
+  if (reason === undefined) table(ctx).delete(owner);
+  else table(ctx).set(owner, reason);
 }
 
 /** The current degradations of this process, one line each, sorted. */
-export function degradations(shared: Map<string, unknown>): string[] {
-  return [...table(shared).values()].sort();
+export function degradations(ctx: Shared): string[] {
+  return [...table(ctx).values()].sort();
 }

@@ -6,12 +6,15 @@
  * its line to it, and returns a plugin without `serve`.
  */
 import type { SetupContext } from './contract.ts';
+import { processState, stateKey } from './process-state.ts';
+
+const FIRST_OF_BLOCK = stateKey('per-block/first', () => new Map<string, WeakMap<object, object>>());
 
 export function perBlock<T extends object>(ctx: SetupContext, name: string, create: () => T): { plugin: T; first: boolean } {
-  const key = `${name}:first-of-block`;
-  let byBlock = ctx.shared.get(key) as WeakMap<object, T> | undefined;
-  if (!byBlock) { byBlock = new WeakMap(); ctx.shared.set(key, byBlock); }
-  const seen = byBlock.get(ctx.block);
+  const all = processState(ctx, FIRST_OF_BLOCK);
+  let byBlock = all.get(name);
+  if (!byBlock) all.set(name, byBlock = new WeakMap());
+  const seen = byBlock.get(ctx.block) as T | undefined;   // only perBlock(ctx, name, ...) puts a T here
   if (seen) return { plugin: seen, first: false };
   const plugin = create();
   byBlock.set(ctx.block, plugin);

@@ -64,6 +64,15 @@ describe('declared placement', () => {
     expect(bad).toEqual([]);
   });
 
+  it('no plugin reads the per-process map directly (processState() with a declared key instead)', () => {
+    const bad: string[] = [];
+    for (const file of files(join(ROOT, 'plugins'))) {
+      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      for (const m of code.matchAll(/\bshared\s*(?:\?\.|\.)\s*(?:get|set|has|delete)\s*\(/g)) bad.push(`${relative('.', file)}: ${m[0]}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
   it('the check sees a read of the role', () => {
     expect(roleReads("if (ctx.role === 'data') return;")).toHaveLength(1);
     expect(roleReads("const w = this.ctx?.role !== 'control';")).toHaveLength(1);

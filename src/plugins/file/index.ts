@@ -118,14 +118,11 @@ function withQuestion(req: Request, name: string): Request {
   return { ...req, msg, question, qname: lower(name), wire: encode(msg), meta: new Map() };
 }
 
-/** The directory relative DBFILE paths resolve against: the root plugin's, else the working directory. */
-function rootDir(ctx: SetupContext): string {
-  const root = ctx.shared.get('root');
-  return typeof root === 'string' && root !== '' ? root : process.cwd();
-}
+/** The directory relative DBFILE paths resolve against: the working directory, as CoreDNS's without a `root` plugin (clusterdns has none). */
+function rootDir(): string { return process.cwd(); }
 
 function setup(d: Directive, ctx: SetupContext): FilePlugin {
-  const cfg = parseFileDirective(d, ctx.block.zones, rootDir(ctx));
+  const cfg = parseFileDirective(d, ctx.block.zones, rootDir());
   // Every thread reads the file alike; the operator reads about it once (silent in answering threads).
   const log = ctx.controlLog;
   const slots: ZoneSlot[] = cfg.origins.map((origin) => ({ origin, zone: undefined }));

@@ -6,14 +6,15 @@
  */
 import type { SetupContext } from '../../plugin/contract.ts';
 import { parts } from '../../plugin/parts.ts';
+import { processState, stateKey } from '../../plugin/process-state.ts';
 import { typedChannel } from '../../plugin/ends.ts';
 import { DEFAULT_TIMEOUTS, Forward, RESOLV_CONF_POLL_MS, type Timeouts } from './forward.ts';
 import type { UpstreamAddr } from './hosts.ts';
 import { NoUpstreamReport } from './noupstream.ts';
 import { parseForward } from './setup.ts';
 
-/** ctx.shared key: per resolv.conf path, the nameservers last read from it in this process. */
-const LAST_GOOD = 'forward.resolvconf.lastGood';
+/** Per resolv.conf path, the nameservers last read from it in this process (kept across reloads). */
+const LAST_GOOD = stateKey('forward/resolvconf-last-good', () => new Map<string, UpstreamAddr[]>());
 
 /**
  * Timeouts: CoreDNS's fixed values, unless overridden by the server's environment (ctx.env: the one
@@ -67,8 +68,7 @@ export const definition = parts({
   name: 'forward',
   parse(d, ctx) {
     const serving = ctx.mode !== 'validate';
-    let lastGood = ctx.shared.get(LAST_GOOD) as Map<string, UpstreamAddr[]> | undefined;
-    if (serving && !lastGood) ctx.shared.set(LAST_GOOD, lastGood = new Map());
+    const lastGood = serving ? processState(ctx, LAST_GOOD) : undefined;
     const parse = () => parseForward(d, ctx.corefile, { strictFiles: !serving, ...(serving ? { lastGood } : {}) });
     const first = parse();     // the directive's errors, alike in every thread
     let taken = false;

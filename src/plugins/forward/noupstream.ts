@@ -83,7 +83,7 @@ export class NoUpstreamReport {
     this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    setDegraded(this.o.shared, this, undefined);
+    setDegraded(this.o, this, undefined);
     const key = `${this.server}\0${this.o.from}`;
     counts.get(key)?.delete(this);
     if (this.server !== '') publish(this.server, this.o.from);
@@ -105,7 +105,7 @@ export class NoUpstreamReport {
     if (!m) { m = new Map(); counts.set(key, m); }
     m.set(this, this.count);
     publish(this.server, this.o.from);
-    setDegraded(this.o.shared, this, this.unresolved.length > 0 ? this.lines().join('; ') : undefined);
+    setDegraded(this.o, this, this.unresolved.length > 0 ? this.lines().join('; ') : undefined);
   }
 
   private logNow(): void {

@@ -39,7 +39,7 @@ export const definition = parts({
         dropLameduck = ctx.server.setLameduck(lameduckMs);
         release = await claimRoute(addr, '/health', (_req, res) => {
           // As CoreDNS: /health stays 200 during lameduck; it is /ready that turns 503 (ready plugin).
-          const degraded = degradations(ctx.shared);
+          const degraded = degradations(ctx);
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
             .end(degraded.length === 0 ? 'OK' : degraded.map((d) => `Degraded: ${d}\n`).join(''));
         });

@@ -60,7 +60,7 @@ export class KubernetesControl extends KubernetesLookups implements ControlPart 
   private acquire(mode: SourceMode): void {
     if (this.source || this.closed || !this.make) return;
     if (mode === 'images') this.images = replicated<ClusterImage>(this.ctx, 'cluster');
-    this.source = acquireSource(this.ctx.shared, sourceKey(this.o, mode), this.o, mode, this.user, this.make);
+    this.source = acquireSource(this.ctx, sourceKey(this.o, mode), this.o, mode, this.user, this.make);
     if (mode === 'live') this.backend.index = this.source.index;
     if (this.source.image) this.images?.publish(this.source.image);
   }

@@ -20,6 +20,8 @@ import { ClusterIndex } from './cluster-index.ts';
 import { Feed } from './feed.ts';
 import { ImageBuilder, type ClusterImage } from './image-builder.ts';
 import { requiredKinds, type KubernetesOptions } from './setup.ts';
+import type { SetupContext } from '../../plugin/contract.ts';
+import { processState, stateKey } from '../../plugin/process-state.ts';
 
 export interface Source { start(): void; stop(): Promise<void> }
 /** Builds the source that feeds an index (API or manifests); only the control part has one. */
@@ -50,7 +52,8 @@ export interface SharedSource {
 
 interface Entry { index: ClusterIndex; feed: Feed; source: Source; users: Set<SourceUser>; started: boolean; images: ImageBuilder | undefined }
 
-const REGISTRY = 'kubernetes/shared-sources';
+/** The sources of this process by options (sourceKey), each with the generations that use it. */
+const REGISTRY = stateKey('kubernetes/shared-sources', () => new Map<string, Entry>());
 
 function fileText(path: string | undefined): string {
   if (!path) return '';
@@ -75,9 +78,8 @@ export function sourceKey(o: KubernetesOptions, mode: SourceMode): string {
 }
 
 /** The source for these options: the running one when a previous generation has it, else a new one. */
-export function acquireSource(shared: Map<string, unknown>, key: string, o: KubernetesOptions, mode: SourceMode, user: SourceUser, make: SourceFactory): SharedSource {
-  let all = shared.get(REGISTRY) as Map<string, Entry> | undefined;
-  if (!all) shared.set(REGISTRY, all = new Map());
+export function acquireSource(ctx: Pick<SetupContext, 'shared'>, key: string, o: KubernetesOptions, mode: SourceMode, user: SourceUser, make: SourceFactory): SharedSource {
+  const all = processState(ctx, REGISTRY);
   let entry = all.get(key);
   if (!entry) {
     const users = new Set<SourceUser>([user]);   // before the Feed: it may be synced at once (no kinds to list)

@@ -266,13 +266,13 @@ describe('the no-upstream report', () => {
     r.start();
     const line = '[ERROR] /etc/coredns/Corefile:7: forward: /etc/resolv.conf: no such file — names under "." get SERVFAIL until it names a nameserver (re-read every 1s)';
     expect(log.lines).toEqual([line]);
-    expect(degradations(shared)).toEqual([line.slice('[ERROR] '.length)]);
+    expect(degradations({ shared })).toEqual([line.slice('[ERROR] '.length)]);
     expect(await registry.getSingleMetricAsString('coredns_forward_upstreams')).toContain('coredns_forward_upstreams{server="dns://:5353",from="."} 0');
     await eventually(() => log.lines.length, (n) => n >= 3, 3000, 'two repeats');
     expect(new Set(log.lines)).toEqual(new Set([line]));
     r.update(2, []);
     const n = log.lines.length;
-    expect(degradations(shared)).toEqual([]);
+    expect(degradations({ shared })).toEqual([]);
     expect(await registry.getSingleMetricAsString('coredns_forward_upstreams')).toContain('coredns_forward_upstreams{server="dns://:5353",from="."} 2');
     // Ten intervals later: no new line (the timer is gone, not merely quiet).
     await new Promise((res) => setTimeout(res, 400));
