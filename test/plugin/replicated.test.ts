@@ -1,29 +1,20 @@
 // Replicated state: the control side publishes, every answering thread reads the latest value —
 // over real MessagePorts between the server's own control and data hubs (structured clone, shared
 // memory shared), and in one thread.
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlHub, DataHub, LoopbackHub, type Envelope } from '../../src/server/channels.ts';
+import { LoopbackHub } from '../../src/server/channels.ts';
+import { hubPair } from '../support/hubs.ts';
 import { replicated, type Replicated } from '../../src/plugin/replicated.ts';
 import { until } from '../support/wait.ts';
 
-const opened: (Replicated<unknown> | MessagePort)[] = [];
+const opened: { close(): void }[] = [];
 afterEach(() => { for (const x of opened.splice(0)) x.close(); });
 
-/** A control hub with workers attached over real MessageChannels, as src/server wires them. */
+/** A control side with workers attached over real MessagePorts (test/support/hubs.ts). */
 function cluster() {
-  const ports = new Set<MessagePort>();
-  const control = new ControlHub('g1/', ports);
-  const worker = () => {
-    const { port1, port2 } = new MessageChannel();
-    opened.push(port1, port2);
-    const data = new DataHub('g1/', port2);
-    port2.on('message', (m: Envelope) => data.receive(m));
-    port1.on('message', (m: Envelope) => control.receive(m, port1));
-    ports.add(port1);
-    return { ctx: { role: 'data' as const, channel: (n: string) => data.open(`0/0/p/${n}`) } };
-  };
-  return { ctx: { role: 'control' as const, channel: (n: string) => control.open(`0/0/p/${n}`) }, worker };
+  const hubs = hubPair();
+  opened.push({ close: () => hubs.close() });
+  return { ctx: hubs.control('0/0/p'), worker: () => ({ ctx: hubs.worker('0/0/p') }) };
 }
 
 function track<T>(r: Replicated<T>): Replicated<T> { opened.push(r as Replicated<unknown>); return r; }

@@ -1,32 +1,24 @@
 // The up-channel: answering threads report to the control side, typed — over real MessagePorts
 // between the server's own control and data hubs, between two parts in one thread, and in a
 // plugin set up alike everywhere in one thread.
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlHub, DataHub, LoopbackHub, type Envelope } from '../../src/server/channels.ts';
+import { LoopbackHub } from '../../src/server/channels.ts';
+import { hubPair } from '../support/hubs.ts';
 import { reporter } from '../../src/plugin/reporter.ts';
 import { replicated } from '../../src/plugin/replicated.ts';
 import { until } from '../support/wait.ts';
 
-const ports: MessagePort[] = [];
-afterEach(() => { for (const p of ports.splice(0)) p.close(); });
+const opened: { close(): void }[] = [];
+afterEach(() => { for (const x of opened.splice(0)) x.close(); });
 
 interface Sighting { from: string; n: number }
 
 describe('reporter', () => {
   it('reports of several workers reach the control side over MessagePorts, each worker in order', async () => {
-    const attached = new Set<MessagePort>();
-    const control = new ControlHub('g/', attached);
-    const worker = () => {
-      const { port1, port2 } = new MessageChannel();
-      ports.push(port1, port2);
-      const data = new DataHub('g/', port2);
-      port2.on('message', (m: Envelope) => data.receive(m));
-      port1.on('message', (m: Envelope) => control.receive(m, port1));
-      attached.add(port1);
-      return reporter<Sighting>({ role: 'data', channel: (n) => data.open(`0/0/loop/${n}`) }, 'seen');
-    };
-    const ctl = reporter<Sighting>({ role: 'control', channel: (n) => control.open(`0/0/loop/${n}`) }, 'seen');
+    const hubs = hubPair();
+    opened.push(hubs);
+    const worker = () => reporter<Sighting>(hubs.worker('0/0/loop'), 'seen');
+    const ctl = reporter<Sighting>(hubs.control('0/0/loop'), 'seen');
     const got: Sighting[] = [];
     ctl.onReport((s) => got.push(s));
     const [a, b] = [worker(), worker()];
