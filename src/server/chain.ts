@@ -36,16 +36,23 @@ function link(p: Plugin, fn: (req: Request) => Result): Next {
   return Object.assign(fn, { plugin: p });
 }
 
-export function buildChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
+/**
+ * Link the plugins that serve, last to first: `wrap` makes the link that runs plugin `p` (its
+ * bound `serve`) with `after`, the rest of the chain (or the end that reports "no next plugin").
+ */
+function chainOf(plugins: readonly Plugin[], wrap: (p: Plugin, serve: (req: Request, next: Next) => Result, after: Next) => (req: Request) => Result): Next {
   let next: Next = endOfChain;
   for (let i = plugins.length - 1; i >= 0; i--) {
     const p = plugins[i]!;
     if (!p.serve) continue;
     const after = next === endOfChain ? endAfter(p.name) : next;
-    const serve = p.serve.bind(p);
-    next = link(p, tagWriter ? (req) => tag(req, p.name, serve(req, after)) : (req) => serve(req, after));
+    next = link(p, wrap(p, p.serve.bind(p), after));
   }
   return next;
+}
+
+export function buildChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
+  return chainOf(plugins, (p, serve, after) => (tagWriter ? (req) => tag(req, p.name, serve(req, after)) : (req) => serve(req, after)));
 }
 
 /** Remember the innermost plugin that returned a given response. */
@@ -82,46 +89,38 @@ export function writerOf(req: Request, m: Message): string {
  * chain above stays as it is.
  */
 export function buildTracedChain(plugins: readonly Plugin[], tagWriter: boolean): Next {
-  let next: Next = endOfChain;
-  for (let i = plugins.length - 1; i >= 0; i--) {
-    const p = plugins[i]!;
-    if (!p.serve) continue;
-    const after = next === endOfChain ? endAfter(p.name) : next;
-    const serve = p.serve.bind(p);
-    next = link(p, (req) => {
-      const step: TraceStep = { plugin: p.name, did: 'answered', nextCalls: 0, ms: 0 };
-      const q = `${req.qname} ${typeName(req.qtype)}`;
-      if (req.trace && q !== req.trace.asked) step.question = q;
-      req.trace?.steps.push(step);
-      const t0 = performance.now();
-      const fromNext = new Set<Message>();
-      const nextTraced: Next = Object.assign((r: Request) => {
-        step.nextCalls++;
-        if (r.qname !== req.qname || r.qtype !== req.qtype) step.rewrote = `${r.qname} ${typeName(r.qtype)}`;
-        const res = after(r);
-        if (res instanceof Promise) return res.then((m) => { fromNext.add(m); return m; });
-        fromNext.add(res);
-        return res;
-      }, { plugin: after.plugin });
-      const settle = (m: Message): Message => {
-        step.ms = Math.round((performance.now() - t0) * 1000) / 1000;
-        if (isNoResponse(m)) step.did = 'sent no answer';
-        else if (step.nextCalls === 0) step.did = 'answered';
-        else step.did = fromNext.has(m) ? 'called next' : 'called next, changed the answer';
-        return m;
-      };
-      let r: Result;
-      try {
-        r = serve(req, nextTraced);
-      } catch (e) {
-        step.did = 'failed';
-        throw e;
-      }
-      r = r instanceof Promise ? r.then(settle, (e: unknown) => { step.did = 'failed'; throw e; }) : settle(r);
-      return tagWriter ? tag(req, p.name, r) : r;
-    });
-  }
-  return next;
+  return chainOf(plugins, (p, serve, after) => (req) => {
+    const step: TraceStep = { plugin: p.name, did: 'answered', nextCalls: 0, ms: 0 };
+    const q = `${req.qname} ${typeName(req.qtype)}`;
+    if (req.trace && q !== req.trace.asked) step.question = q;
+    req.trace?.steps.push(step);
+    const t0 = performance.now();
+    const fromNext = new Set<Message>();
+    const nextTraced: Next = Object.assign((r: Request) => {
+      step.nextCalls++;
+      if (r.qname !== req.qname || r.qtype !== req.qtype) step.rewrote = `${r.qname} ${typeName(r.qtype)}`;
+      const res = after(r);
+      if (res instanceof Promise) return res.then((m) => { fromNext.add(m); return m; });
+      fromNext.add(res);
+      return res;
+    }, { plugin: after.plugin });
+    const settle = (m: Message): Message => {
+      step.ms = Math.round((performance.now() - t0) * 1000) / 1000;
+      if (isNoResponse(m)) step.did = 'sent no answer';
+      else if (step.nextCalls === 0) step.did = 'answered';
+      else step.did = fromNext.has(m) ? 'called next' : 'called next, changed the answer';
+      return m;
+    };
+    let r: Result;
+    try {
+      r = serve(req, nextTraced);
+    } catch (e) {
+      step.did = 'failed';
+      throw e;
+    }
+    r = r instanceof Promise ? r.then(settle, (e: unknown) => { step.did = 'failed'; throw e; }) : settle(r);
+    return tagWriter ? tag(req, p.name, r) : r;
+  });
 }
 
 
