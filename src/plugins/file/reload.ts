@@ -12,6 +12,7 @@
  */
 import type { Stats } from 'node:fs';
 import type { Logger } from '../../plugin/contract.ts';
+import { PeriodicCheck } from '../../plugin/periodic.ts';
 import { ZoneFileError } from './lexer.ts';
 import { parseZone, SameSerial } from './parse.ts';
 import { readZoneFile, readZoneFileSync } from './read.ts';
@@ -20,17 +21,16 @@ import type { Zone } from './zone.ts';
 /** What the plugin answers from for one origin; `zone` is undefined until a first good read. */
 export interface ZoneSlot { readonly origin: string; zone: Zone | undefined }
 
-export class ZoneReloader {
+export class ZoneReloader extends PeriodicCheck {
   private readonly path: string;
   private readonly slots: readonly ZoneSlot[];
   private readonly byMtime: boolean;
   private readonly log: Logger | undefined; // undefined on worker threads: the control side logs
   private seen: { mtimeMs: number; size: number; ino: number } | undefined;
   private readonly problems = new Set<string>(); // logged since the last good check
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
 
   constructor(path: string, slots: readonly ZoneSlot[], byMtime: boolean, log: Logger | undefined) {
+    super();
     this.path = path;
     this.slots = slots;
     this.byMtime = byMtime;
@@ -40,31 +40,13 @@ export class ZoneReloader {
   /** Remember the file as read at setup, so the first check does not re-read an unchanged file. */
   loaded(st: Stats): void { this.seen = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino }; }
 
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => { void this.check(); }, intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** One check; never throws. Overlapping calls share the one running. */
-  check(): Promise<void> {
-    this.running ??= this.doCheck().finally(() => { this.running = undefined; });
-    return this.running;
-  }
-
   private problem(msg: string): void {
     if (this.problems.has(msg)) return;
     this.problems.add(msg);
     this.log?.error(msg);
   }
 
-  private async doCheck(): Promise<void> {
+  protected async doCheck(): Promise<void> {
     let text: string;
     let st: Stats;
     try {

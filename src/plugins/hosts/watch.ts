@@ -11,6 +11,7 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readUserBytesWithStatsSync, readUserFile, UserFileError } from '../../corefile/files.ts';
 import type { Logger } from '../../plugin/contract.ts';
+import { PeriodicCheck } from '../../plugin/periodic.ts';
 import type { HostsIndex, ParseOptions } from './hostsfile.ts';
 import { parseHostsTable } from './table.ts';
 
@@ -19,7 +20,7 @@ export interface LoadEvent {
   readonly mtimeMs: number;            // the file's modification time
 }
 
-export class HostsFileWatcher {
+export class HostsFileWatcher extends PeriodicCheck {
   readonly path: string;
   private readonly index: HostsIndex;   // where onLoad puts the table: read here for the log lines' counts
   private readonly opts: ParseOptions;
@@ -29,10 +30,9 @@ export class HostsFileWatcher {
   private size = -1;
   private failing = false;
   private failingWhy = '';       // the reason last logged, so a changed reason is logged again
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | undefined;
 
   constructor(path: string, index: HostsIndex, opts: ParseOptions, log: Logger, onLoad: (e: LoadEvent) => void) {
+    super();
     this.path = path;
     this.index = index;
     this.opts = opts;
@@ -56,12 +56,7 @@ export class HostsFileWatcher {
   }
 
   /** One periodic check: stat, and re-read when changed. Never throws. */
-  check(): Promise<void> {
-    this.checking ??= this.doCheck().finally(() => { this.checking = undefined; });
-    return this.checking;
-  }
-
-  private async doCheck(): Promise<void> {
+  protected async doCheck(): Promise<void> {
     let st: Stats;
     try {
       st = await stat(this.path);
@@ -98,17 +93,5 @@ export class HostsFileWatcher {
     this.size = st.size;
     this.onLoad({ table, mtimeMs: st.mtimeMs });
     this.log.debug(`Parsed hosts file into ${this.index.entries()} entries`);
-  }
-
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => { void this.check(); }, intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.checking;
   }
 }
