@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer } from '../support/fake-apiserver.ts';
+import { corpusText } from '../corefiles/corpus.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = resolve(ROOT, 'node_modules/.bin/node');
@@ -38,30 +39,7 @@ function validate(text: string, name: string): Promise<{ code: number | null; st
 }
 
 // kubeadm's default Corefile, as `kubeadm init` writes it into the coredns ConfigMap.
-const KUBEADM = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30 {
-       disable success cluster.local
-       disable denial cluster.local
-    }
-    loop
-    reload
-    loadbalance
-}
-`;
+const KUBEADM = corpusText('kubeadm.Corefile');
 
 describe('-validate without a cluster', { timeout: 90_000 }, () => {
   it("passes kubeadm's Corefile (in-cluster config) and says what it did not check", async () => {

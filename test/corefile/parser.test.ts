@@ -2,28 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseCorefile } from '../../src/corefile/index.ts';
 import type { Directive } from '../../src/corefile/index.ts';
 import { errorOf } from './helpers.ts';
+import { corpusText } from '../corefiles/corpus.ts';
 
-const KUBEADM = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
+const KUBEADM = corpusText('kubeadm-pre-1.32.Corefile');   // kubeadm's default before 1.32 (no cache disable lines)
 
 /** A compact view of a directive tree: "name arg arg" or [ "name arg", [children] ]. */
 type Shape = string | [string, Shape[]];

@@ -7,6 +7,13 @@
  * the questions asked of the served copy (default: a Service name and an outside name); a file
  * that serves other names, or refuses loopback clients by design, lists its own.
  */
+import { readFileSync } from 'node:fs';
+
+/** The text of corpus file `file` (e.g. 'kubeadm.Corefile'), for tests elsewhere that need a real Corefile. */
+export function corpusText(file: string): string {
+  return readFileSync(new URL(file, import.meta.url), 'utf8');
+}
+
 export interface Probe {
   name: string;
   type: string;
