@@ -2,24 +2,12 @@
 // a plugin's directive is checked alike in every thread and under -validate, its parts are set up
 // only where they run, and a second line of a once-per-block directive gets one message.
 import { describe, expect, it } from 'vitest';
-import { buildGeneration, ConfigErrors, type Role } from '../../src/server/generation.ts';
+import { buildGeneration, type Role } from '../../src/server/generation.ts';
 import { LoopbackHub } from '../../src/server/channels.ts';
+import { configErrors, generation } from '../support/generation.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
 
-function generation(text: string, role: Role, mode: 'serve' | 'validate' = 'validate') {
-  return buildGeneration({ text, file: 'Corefile', dnsPort: 53, role, mode, sink: { write() {} }, shared: new Map(), hub: new LoopbackHub() });
-}
-
-async function errorsOf(text: string, role: Role, mode: 'serve' | 'validate' = 'validate'): Promise<string[]> {
-  try {
-    const g = await generation(text, role, mode);
-    await g.close();
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigErrors) return e.errors.map((x) => x.message);
-    throw e;
-  }
-}
+const errorsOf = configErrors;
 
 describe('once per server block', () => {
   it.each(['cache', 'loop', 'prometheus 127.0.0.1:1', 'pprof 127.0.0.1:1', 'kubernetes cluster.local', 'hosts /etc/hosts'])('%s: one message, naming the first line', async (line) => {

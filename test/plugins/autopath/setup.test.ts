@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Directive } from '../../../src/corefile/types.ts';
 import { parseAutopath } from '../../../src/plugins/autopath/setup.ts';
 import { searchDomains } from '../../../src/plugin/resolv-conf.ts';
-import { buildGeneration, ConfigErrors } from '../../../src/server/generation.ts';
-import { LoopbackHub } from '../../../src/server/channels.ts';
+import { configErrors } from '../../support/generation.ts';
 import { FakeApiServer } from '../../support/fake-apiserver.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
@@ -59,13 +58,7 @@ describe('autopath @kubernetes: FILE:LINE errors', () => {
   afterAll(async () => { await api?.close(); });
 
   const corefile = (kube: string) => `cluster.local {\n    errors\n    autopath @kubernetes\n${kube}    forward . 127.0.0.1:9\n}\n`;
-  const validate = async (text: string) => {
-    const err = await buildGeneration({
-      text, file: 'Corefile', dnsPort: 53, role: 'single', sink: { write: () => {} }, shared: new Map(), hub: new LoopbackHub(),
-      mode: 'validate', env: {},
-    }).then(async (g) => { await g.close(); return undefined; }, (e: unknown) => e);
-    return err instanceof ConfigErrors ? err.message : 'no error';
-  };
+  const validate = async (text: string) => (await configErrors(text)).join('\n') || 'no error';
 
   it('under -validate: without `pods verified`, without a kubernetes plugin, with a plugin that gives no search path', async () => {
     expect(await validate(corefile(`    kubernetes {\n        kubeconfig ${kubeconfig}\n        pods insecure\n    }\n`)))

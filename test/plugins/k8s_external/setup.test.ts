@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Directive } from '../../../src/corefile/types.ts';
 import { parseExternal } from '../../../src/plugins/k8s_external/setup.ts';
-import { buildGeneration, ConfigErrors } from '../../../src/server/generation.ts';
-import { LoopbackHub } from '../../../src/server/channels.ts';
+import { configErrors } from '../../support/generation.ts';
 import { FakeApiServer } from '../../support/fake-apiserver.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
 
@@ -56,13 +55,7 @@ describe('k8s_external: the kubernetes plugin of the block', () => {
   });
   afterAll(async () => { await api?.close(); });
 
-  const validate = async (text: string) => {
-    const err = await buildGeneration({
-      text, file: 'Corefile', dnsPort: 53, role: 'single', sink: { write: () => {} }, shared: new Map(), hub: new LoopbackHub(),
-      mode: 'validate', env: {},
-    }).then(async (g) => { await g.close(); return undefined; }, (e: unknown) => e);
-    return err instanceof ConfigErrors ? err.message : 'no error';
-  };
+  const validate = async (text: string) => (await configErrors(text)).join('\n') || 'no error';
 
   it('is required (FILE:LINE under -validate), and enough when present', async () => {
     expect(await validate('. {\n    errors\n    k8s_external example.org\n    forward . 127.0.0.1:9\n}\n'))
