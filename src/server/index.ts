@@ -19,7 +19,7 @@ import { reloadMetrics, servedCorefile } from './reload-metrics.ts';
 import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers } from './sizing.ts';
-import { collectAfterReload } from './gc.ts';
+import { collectNow as collectAfterReload } from '../plugin/collect.ts';
 import type { ExplainQuery } from './explain.ts';
 import type { FatalEvent } from './fatal.ts';
 import { WorkerPool } from './pool.ts';

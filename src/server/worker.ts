@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { registry } from '../metrics/registry.ts';
 import { DataHub } from './channels.ts';
 import { DataPlane, type PreparedSwitch } from './dataplane.ts';
-import { collectAfterReload } from './gc.ts';
+import { collectNow as collectAfterReload } from '../plugin/collect.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
 import type { FromWorker, GenerationMemory, ToWorker, WorkerInit } from './messages.ts';

@@ -11,7 +11,7 @@
  *   milliseconds; at 10,000 Services / 100,000 endpoints (a build ~50 ms on an idle core) it is
  *   one build per ~100 ms. A change is answerable within about one gap plus one build.
  * - Dropped images are shared memory that goes once every thread has collected its handle:
- *   collect.ts asks for a collection soon after each new image, here and in the answering threads.
+ *   collectSoon() (src/plugin/collect.ts) asks for a collection soon after each new image, here and in the answering threads.
  * - coredns_kubernetes_dns_programming_duration_seconds is observed when the image holding the
  *   change is handed to the answering threads, not when the control side first hears of it.
  * The builder lives with the shared source (shared-source.ts), so generations that share a
@@ -20,7 +20,7 @@
 import { Gauge } from 'prom-client';
 import { registry } from '../../metrics/registry.ts';
 import { H_READERS, Scratch, buildImage } from './cluster-image.ts';
-import { collectSoon } from './collect.ts';
+import { collectSoon } from '../../plugin/collect.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 import { programmingDuration } from './metrics.ts';
 

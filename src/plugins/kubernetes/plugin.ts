@@ -13,7 +13,7 @@
 import type { Next, Plugin, Request, Result, SetupContext } from '../../plugin/contract.ts';
 import { replicated, type Replicated } from '../../plugin/replicated.ts';
 import { matchZone } from '../../dns/name.ts';
-import { collectSoon } from './collect.ts';
+import { collectSoon } from '../../plugin/collect.ts';
 import type { Live } from './control.ts';
 import { KubernetesHandler } from './handler.ts';
 import type { ClusterImage } from './image-builder.ts';
