@@ -183,9 +183,11 @@ describe('pprof in a real server with two worker threads', () => {
     const ids = [...index.body.matchAll(/<li>(\d+): a worker thread/g)].map((m) => Number(m[1]));
     expect(ids.length).toBe(2);
     const profiling = get(`http://127.0.0.1:${port}/debug/pprof/profile?seconds=1&thread=${ids[0]}`);
-    // meanwhile, queries from 20 source ports (SO_REUSEPORT spreads them over both workers)
-    await new Promise((r) => setTimeout(r, 100));
-    await Promise.all(Array.from({ length: 20 }, async () => { for (let i = 0; i < 10; i++) await query(srv.port, 'w.example.', 'A'); }));
+    // meanwhile, queries from 20 source ports (SO_REUSEPORT spreads them over both workers), for
+    // as long as the profile runs (bounded), so the query path is sampled even on a busy machine
+    let profiled = false;
+    profiling.then(() => { profiled = true; }, () => { profiled = true; });
+    await Promise.all(Array.from({ length: 20 }, async () => { for (let i = 0; i < 500 && !profiled; i++) await query(srv.port, 'w.example.', 'A'); }));
     const r = await profiling;
     expect(r.status).toBe(200);
     expect(r.headers['content-disposition']).toBe(`attachment; filename="clusterdns-thread${ids[0]}.cpuprofile"`);
