@@ -87,3 +87,15 @@ export function podMix(SERVICES: number): string[] {
   return lines;
 }
 
+
+/** unbound's local data for the same answers as the cluster: a static cluster.local zone, and the external names. */
+export function referenceData(services: number): { localZones: string[]; localData: string[] } {
+  const localData: string[] = [];
+  for (let i = 0; i < services; i++) {
+    const name = `svc${i}.${nsOf(i)}.svc.cluster.local.`;
+    if (isHeadless(i)) for (let e = 0; e < PER_SLICE; e++) localData.push(`${name} 30 IN A ${endpointIp(i, e)}`);
+    else localData.push(`${name} 30 IN A ${clusterIp(i)}`);
+  }
+  for (let i = 0; i < EXTERNAL; i++) localData.push(`${ext(i)}. 300 IN A 192.0.2.${1 + (i % 250)}`);
+  return { localZones: ['"cluster.local." static', '"example.com." static'], localData };
+}

@@ -21,7 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { clusterIp, endpointIp, ext, EXTERNAL, fakeCluster, isHeadless, kubeadmCorefile, nsOf, PER_SLICE, podMix } from './_cluster.ts';
+import { ext, EXTERNAL, fakeCluster, kubeadmCorefile, PER_SLICE, podMix, referenceData } from './_cluster.ts';
 import { benchArg, dnsperf, rssMiB } from './dnsperf.ts';
 import { freePort } from '../support/ports.ts';
 import { query } from '../support/dns-client.ts';
@@ -78,18 +78,6 @@ async function answers(port: number, name: string, ms: number): Promise<boolean>
     await sleep(100);
   }
   return false;
-}
-
-/** unbound's local data for the same answers: the cluster as a static zone, and the external names. */
-function referenceData(): { localZones: string[]; localData: string[] } {
-  const localData: string[] = [];
-  for (let i = 0; i < SERVICES; i++) {
-    const name = `svc${i}.${nsOf(i)}.svc.cluster.local.`;
-    if (isHeadless(i)) for (let e = 0; e < PER_SLICE; e++) localData.push(`${name} 30 IN A ${endpointIp(i, e)}`);
-    else localData.push(`${name} 30 IN A ${clusterIp(i)}`);
-  }
-  for (let i = 0; i < EXTERNAL; i++) localData.push(`${ext(i)}. 300 IN A 192.0.2.${1 + (i % 250)}`);
-  return { localZones: ['"cluster.local." static', '"example.com." static'], localData };
 }
 
 // ---- run ------------------------------------------------------------------------------------------
@@ -168,7 +156,7 @@ hosts.kill('SIGKILL');
 const two = startClusterdns(corefile, undefined, ['-workers', '2']);
 await answers(port, 'svc1.ns1.svc.cluster.local', 120_000);
 await dnsperf(port, mix, { seconds: 2, clients: 20, latency: false });            // fill the cache
-const reference = await startUnbound({ ...referenceData(), threads: 2 });
+const reference = await startUnbound({ ...referenceData(SERVICES), threads: 2 });
 // Same answers: rcode and sorted addresses of every distinct query of the mix's first 400 lines.
 const answerOf = async (p: number, line: string) => {
   const [name, type] = line.split(' ') as [string, string];

@@ -18,6 +18,7 @@ export interface Unbound {
   readonly port: number;
   readonly address: string;       // "127.0.0.1:PORT"
   readonly dir: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -101,7 +102,7 @@ export async function startUnbound(opts: UnboundOptions = {}): Promise<Unbound> 
     throw new Error(`unbound did not start on 127.0.0.1:${port}: ${stderr.trim() || '(no output)'}`);
   }
   return {
-    port, address: `127.0.0.1:${port}`, dir,
+    port, address: `127.0.0.1:${port}`, dir, pid: child.pid!,
     async stop() {
       if (!exited) {
         const done = new Promise<void>((res) => child.once('exit', () => res()));
