@@ -45,6 +45,8 @@ export class ClusterIndex implements ClusterView {
   private readonly views = new Map<string, EndpointView>();
   private readonly secondary: boolean;
   private readonly podNames: boolean;
+  /** Counts the changes applied (ClusterView.version). */
+  version = 0;
   /** Unix seconds of the last change to services or endpoints (the SOA serial). */
   modified = Math.floor(Date.now() / 1000);
   /** Unix seconds of the last change to a service with external addresses (k8s_external's SOA serial). */
@@ -75,6 +77,7 @@ export class ClusterIndex implements ClusterView {
   }
 
   apply(d: Delta): void {
+    this.version++;
     switch (d.k) {
       case Kind.Service: this.putService(d.key, d.v as ServiceRec | null); break;
       case Kind.Slice: this.putSlice(d.key, d.v as SliceRec | null); break;

@@ -19,6 +19,11 @@ export interface EndpointView {
 }
 
 export interface ClusterView {
+  /**
+   * Changes whenever the view's answers may change: the same view object with the same version
+   * answers every lookup the same (answering threads memoize answers on it: handler.ts).
+   */
+  readonly version: number;
   /** Unix seconds of the last change to services or endpoints (the SOA serial). */
   readonly modified: number;
   /** Unix seconds of the last change to a service with external addresses (k8s_external's SOA serial). */

@@ -3,6 +3,15 @@
  * pick the zone, answer by query type, and decide NXDOMAIN / NODATA / SERVFAIL exactly as CoreDNS:
  * a name error answers NXDOMAIN with the SOA (or falls through, or SERVFAIL while the API has
  * not synced); a known name without records of the type answers NOERROR with the SOA.
+ *
+ * A and AAAA lookups (nearly every query a pod sends: each search-path expansion is one, and most
+ * are name errors) are memoized per name as asked, on the ClusterView they were computed from:
+ * the memo is dropped as soon as the view is replaced (a new cluster image) or changes (the live
+ * index's version), so an answer is always the one the current view gives. The memo holds
+ * records, never messages: each query gets its own message and section arrays, and records are
+ * not changed after they are made (plugins that change a response derive a copy). The SOA of a
+ * negative answer is memoized the same way, per zone as asked. Bounded (BoundedMemo): at most
+ * two generations of MEMO_ENTRIES names and MEMO_ADDRESSES records per query type.
  */
 import { fqdn, lowerName, ptrToIp } from '../../dns/name.ts';
 import { replyTo } from '../../dns/message.ts';
@@ -11,6 +20,8 @@ import { Rcode, Type } from '../../dns/types.ts';
 import type { Message, ResourceRecord } from '../../dns/types.ts';
 import type { Next, Request, Result } from '../../plugin/contract.ts';
 import type { Backend } from './backend.ts';
+import type { ClusterView } from './cluster-view.ts';
+import { BoundedMemo, MEMO_ADDRESSES, MEMO_ENTRIES } from './image-view.ts';
 import {
   addresses, canonical, nameservers, pointer, service, startOfAuthority, text,
   type Answer, type Item, type Outside,
@@ -19,13 +30,57 @@ import { noteKubernetesSource } from './provenance.ts';
 
 export interface HandlerState { synced(): boolean }
 
+const answerWeight = (a: Answer) => 1 + a.records.length + a.extra.length;
+const newMemo = () => new BoundedMemo<Answer>(MEMO_ENTRIES, MEMO_ADDRESSES, answerWeight);
+
 export class KubernetesHandler {
   private readonly b: Backend;
   private readonly state: HandlerState;
+  /** The view and version the memos below were computed on. */
+  private memoView: ClusterView | undefined;
+  private memoVersion = -1;
+  private memoA = newMemo();
+  private memoAAAA = newMemo();
+  private soas = new Map<string, ResourceRecord>();
 
   constructor(b: Backend, state: HandlerState) {
     this.b = b;
     this.state = state;
+  }
+
+  /** Drop the memos when the view they were computed on is replaced or has changed. */
+  private current(): void {
+    const view = this.b.index;
+    if (view === this.memoView && view.version === this.memoVersion) return;
+    this.memoView = view;
+    this.memoVersion = view.version;
+    if (this.memoA.size > 0) this.memoA = newMemo();
+    if (this.memoAAAA.size > 0) this.memoAAAA = newMemo();
+    if (this.soas.size > 0) this.soas = new Map();
+  }
+
+  /** addresses(), memoized per name as asked (see the module comment). */
+  private addresses(qtype: number, owner: string, qname: string, zone: string, lzone: string): Answer {
+    // ns.dns.ZONE is made of this server's addresses, not of the cluster: never memoized
+    if (qname.startsWith('ns.dns.') && qname.length === lzone.length + 7) return addresses(this.b, qtype, owner, qname, zone);
+    this.current();
+    const memo = qtype === Type.A ? this.memoA : this.memoAAAA;
+    let ans = memo.get(owner);
+    if (ans === undefined) {
+      ans = addresses(this.b, qtype, owner, qname, zone);
+      memo.set(owner, ans);
+    }
+    return ans;
+  }
+
+  private startOfAuthority(zone: string): ResourceRecord {
+    this.current();
+    let soa = this.soas.get(zone);
+    if (soa === undefined) {
+      soa = startOfAuthority(this.b, zone);
+      if (this.soas.size < 64) this.soas.set(zone, soa);
+    }
+    return soa;
   }
 
   /** Answer a query that is in one of our zones (the caller checked), or delegate. */
@@ -37,7 +92,7 @@ export class KubernetesHandler {
     let ans: Answer;
     switch (req.qtype) {
       case Type.A:
-      case Type.AAAA: ans = addresses(b, req.qtype, owner, qname, zone); break;
+      case Type.AAAA: ans = this.addresses(req.qtype, owner, qname, zone, lzone); break;
       case Type.TXT: ans = text(b, owner, qname, zone); break;
       case Type.CNAME: ans = canonical(b, owner, qname, zone); break;
       case Type.PTR: ans = pointer(b, owner, qname, zone, ptrToIp(qname)); break;
@@ -70,7 +125,7 @@ export class KubernetesHandler {
   private negative(req: Request, zone: string, rcode: number): Message {
     const m = replyTo(req.msg, rcode);
     m.aa = true;
-    m.authority.push(startOfAuthority(this.b, zone));
+    m.authority.push(this.startOfAuthority(zone));
     return m;
   }
 
@@ -79,8 +134,8 @@ export class KubernetesHandler {
     const m = replyTo(req.msg, Rcode.NOERROR);
     m.aa = true;
     m.tc = tc;
-    m.answers = records;
-    m.additional = extra;
+    m.answers = records.slice();     // the arrays may be memoized: the message gets its own
+    m.additional = extra.slice();
     return m;
   }
 

@@ -88,6 +88,8 @@ interface Table { slots: number; mask: number; recs: number; width: number; key:
 
 export class ImageView implements ClusterView {
   readonly buffer: SharedArrayBuffer;
+  /** An image never changes (ClusterView.version). */
+  readonly version = 0;
   readonly modified: number;
   readonly externalModified: number;
   private readonly w: Int32Array;
