@@ -47,10 +47,14 @@ const MAX_TCP = 65535;
  * `bufsize SIZE` sets this limit instead (larger or smaller), as the plugin lowers the request's size.
  */
 export const DEFAULT_MAX_UDP_ANSWER = 1232;
+/** Up to this many zones on a listener, match() tests each as a suffix (see there). */
+const FEW_ZONES = 16;
 
 /** The blocks served on one listener (address:port), and the query path through them. */
 export class QueryHandler {
   private readonly byZone = new Map<string, BlockRuntime>();
+  /** With few zones: each zone and its block, longest zone first (match()'s suffix test). */
+  private readonly longestFirst: [BlockRuntime, string][] | undefined;
   /** Per block: the largest UDP answer (its bufsize sets req.size itself, so no further limit). */
   private readonly udpLimit = new Map<BlockRuntime, number>();
   private readonly log: Logger;
@@ -64,10 +68,24 @@ export class QueryHandler {
       for (const z of b.zones) if (!this.byZone.has(z)) this.byZone.set(z, b);
       this.udpLimit.set(b, b.plugins.some((p) => p.name === 'bufsize') ? MAX_TCP : DEFAULT_MAX_UDP_ANSWER);
     }
+    if (this.byZone.size <= FEW_ZONES) {
+      this.longestFirst = [...this.byZone].map(([z, b]): [BlockRuntime, string] => [b, z]).sort((x, y) => y[1].length - x[1].length);
+    }
   }
 
   /** The block whose zone is the longest suffix of qname (lower-case), and that zone. */
   match(qname: string): [BlockRuntime, string] | undefined {
+    // Few zones and a name without escapes (nearly always): the longest zone that is a suffix on
+    // a label boundary, without slicing the name label by label.
+    if (this.longestFirst && qname.indexOf('\\') < 0) {
+      for (const found of this.longestFirst) {
+        const z = found[1];
+        if (z === '.') return found;
+        const at = qname.length - z.length;
+        if (at === 0 ? qname === z : at > 0 && qname.charCodeAt(at - 1) === 46 && qname.endsWith(z)) return found;
+      }
+      return undefined;
+    }
     let name = qname;
     for (;;) {
       const b = this.byZone.get(name);
