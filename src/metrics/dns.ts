@@ -49,27 +49,49 @@ interface Row {
   requests: CounterSeries; duration: HistogramSeries; responseSize: HistogramSeries; requestSize: HistogramSeries;
   responses: CounterSeries; doRequests: CounterSeries;
 }
-const rows = new Map<string, Row>();
+/**
+ * Rows by server, zone, plugin and rcode (strings the callers hold, whose hashes V8 keeps), then
+ * by a number for query type, protocol and family: no key string is built per query.
+ */
+type ByKind = Map<number, Row>;
+type ByRcode = Map<string, ByKind>;
+type ByPlugin = Map<string, ByRcode>;
+type ByZone = Map<string, ByPlugin>;
+const rows = new Map<string, ByZone>();
+const newByZone = (): ByZone => new Map();
+const newByPlugin = (): ByPlugin => new Map();
+const newByRcode = (): ByRcode => new Map();
+const newByKind = (): ByKind => new Map();
+
+function level<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) { v = make(); m.set(k, v); }
+  return v;
+}
+
+function makeRow(server: string, zone: string, proto: string, family: string, type: string, rcode: string, plugin: string): Row {
+  const m = dnsMetrics();
+  const view = '';
+  return {
+    requests: m.requests.series(`${server}\0${zone}\0${proto}\0${family}\0${type}`, { server, zone, view, proto, family, type }),
+    duration: m.duration.series(`${server}\0${zone}\0${type}`, { server, zone, view, type }),
+    responseSize: m.responseSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
+    requestSize: m.requestSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
+    responses: m.responses.series(`${server}\0${zone}\0${rcode}\0${plugin}`, { server, zone, view, rcode, plugin }),
+    doRequests: m.doRequests.series(`${server}\0${zone}`, { server, view, zone }),
+  };
+}
 
 /** Record one answered query, as CoreDNS's vars.Report. */
 export function report(server: string, zone: string, req: Reported, rcode: string, plugin: string, size: number, seconds: number): void {
-  const proto = req.protocol;
-  const family = req.remoteAddress.includes(':') ? '2' : '1';
-  const type = typeLabel(req.qtype);
-  const key = `${server}\0${zone}\0${proto}\0${family}\0${type}\0${rcode}\0${plugin}`;
-  let row = rows.get(key);
+  const tcp = req.protocol === 'tcp';
+  const v6 = req.remoteAddress.includes(':');
+  const byKind = level(level(level(level(rows, server, newByZone), zone, newByPlugin), plugin, newByRcode), rcode, newByKind);
+  const kind = (req.qtype & 0xffff) * 4 + (tcp ? 2 : 0) + (v6 ? 1 : 0);
+  let row = byKind.get(kind);
   if (!row) {
-    const m = dnsMetrics();
-    const view = '';
-    row = {
-      requests: m.requests.series(`${server}\0${zone}\0${proto}\0${family}\0${type}`, { server, zone, view, proto, family, type }),
-      duration: m.duration.series(`${server}\0${zone}\0${type}`, { server, zone, view, type }),
-      responseSize: m.responseSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
-      requestSize: m.requestSize.series(`${server}\0${zone}\0${proto}`, { server, zone, view, proto }),
-      responses: m.responses.series(`${server}\0${zone}\0${rcode}\0${plugin}`, { server, zone, view, rcode, plugin }),
-      doRequests: m.doRequests.series(`${server}\0${zone}`, { server, view, zone }),
-    };
-    rows.set(key, row);
+    row = makeRow(server, zone, req.protocol, v6 ? '2' : '1', typeLabel(req.qtype), rcode, plugin);
+    byKind.set(kind, row);
   }
   const m = dnsMetrics();
   if (req.do) row.doRequests.value++;
