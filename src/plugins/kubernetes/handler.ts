@@ -19,7 +19,7 @@ import { encode } from '../../dns/codec.ts';
 import { Rcode, Type } from '../../dns/types.ts';
 import type { Message, ResourceRecord } from '../../dns/types.ts';
 import type { Next, Request, Result } from '../../plugin/contract.ts';
-import type { Backend } from './backend.ts';
+import type { Backend, NameError } from './backend.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { BoundedMemo, MEMO_ADDRESSES, MEMO_ENTRIES } from './image-view.ts';
 import {
@@ -31,6 +31,12 @@ import { noteKubernetesSource } from './provenance.ts';
 export interface HandlerState { synced(): boolean }
 
 const answerWeight = (a: Answer) => 1 + a.records.length + a.extra.length;
+/** Name errors hold no records: the memo keeps one shared answer per kind. */
+const NAME_ERRORS: { [K in NameError]: Answer } = {
+  noitems: { records: [], extra: [], err: 'noitems' },
+  notexposed: { records: [], extra: [], err: 'notexposed' },
+  invalid: { records: [], extra: [], err: 'invalid' },
+};
 const newMemo = () => new BoundedMemo<Answer>(MEMO_ENTRIES, MEMO_ADDRESSES, answerWeight);
 
 export class KubernetesHandler {
@@ -68,6 +74,7 @@ export class KubernetesHandler {
     let ans = memo.get(owner);
     if (ans === undefined) {
       ans = addresses(this.b, qtype, owner, qname, zone);
+      if (ans.err && ans.records.length === 0) ans = NAME_ERRORS[ans.err];
       memo.set(owner, ans);
     }
     return ans;
