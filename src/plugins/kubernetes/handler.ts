@@ -11,7 +11,7 @@
  * records, never messages: each query gets its own message and section arrays, and records are
  * not changed after they are made (plugins that change a response derive a copy). The SOA of a
  * negative answer is memoized the same way, per zone as asked. Bounded (BoundedMemo): at most
- * two generations of MEMO_ENTRIES names and MEMO_ADDRESSES records per query type.
+ * two generations of ANSWER_MEMO_ENTRIES names and MEMO_ADDRESSES records per query type.
  */
 import { fqdn, lowerName, ptrToIp } from '../../dns/name.ts';
 import { replyTo } from '../../dns/message.ts';
@@ -37,7 +37,13 @@ const NAME_ERRORS: { [K in NameError]: Answer } = {
   notexposed: { records: [], extra: [], err: 'notexposed' },
   invalid: { records: [], extra: [], err: 'invalid' },
 };
-const newMemo = () => new BoundedMemo<Answer>(MEMO_ENTRIES, MEMO_ADDRESSES, answerWeight);
+/**
+ * Names per generation: twice ImageView's memos, because a pod's search path makes several names
+ * of each Service (and of each outside name) it asks for; a working set that fits one generation
+ * stays there instead of being moved between generations on every hit.
+ */
+const ANSWER_MEMO_ENTRIES = 2 * MEMO_ENTRIES;
+const newMemo = () => new BoundedMemo<Answer>(ANSWER_MEMO_ENTRIES, MEMO_ADDRESSES, answerWeight);
 
 export class KubernetesHandler {
   private readonly b: Backend;
