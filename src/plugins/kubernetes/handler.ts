@@ -100,7 +100,8 @@ export class KubernetesHandler {
   answer(req: Request, next: Next, lzone: string): Result {
     const qname = req.qname;
     const owner = fqdn(req.question.name);
-    const zone = owner.slice(owner.length - lzone.length) || lzone; // the zone in the query's case
+    // the zone in the query's case (the zone itself, not a copy, when asked in lower case)
+    const zone = owner.endsWith(lzone) ? lzone : owner.slice(owner.length - lzone.length) || lzone;
     const b = this.b;
     let ans: Answer;
     switch (req.qtype) {
