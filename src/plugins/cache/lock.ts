@@ -3,10 +3,11 @@
  * waiters, as a futex mutex) and a Float64 with the time it was taken. Writers spin briefly, then
  * sleep in 1 ms steps (Atomics.wait) for at most LOCK_WAIT_MS and give up (the caller skips its
  * write: a cache may always forget). A lock held for over LOCK_STALE_MS belongs to a thread that
- * died in the middle of a write (writes take microseconds): it is taken over.
+ * died in the middle of a write (writes take microseconds): it is taken over. Where readers lock too
+ * (store.ts, ReadMode 'lock') they only try (tryLock) and count as a miss when it is busy.
  */
 
-const LOCK_SPINS = 200, LOCK_WAIT_MS = 20, LOCK_STALE_MS = 1000;
+const LOCK_SPINS = 200, LOCK_WAIT_MS = 20, LOCK_STALE_MS = 1000, TRY_SPINS = 50;
 
 export class WriteLock {
   private readonly I: Int32Array;
@@ -25,6 +26,14 @@ export class WriteLock {
       Atomics.store(this.I, this.word, 2);
       this.F[this.at] = now;
       return true;
+    }
+    return false;
+  }
+
+  /** Take the lock if it is free within a few tries, without waiting (a reader's copy: ReadMode 'lock'). */
+  tryLock(): boolean {
+    for (let i = 0; i < TRY_SPINS; i++) {
+      if (Atomics.compareExchange(this.I, this.word, 0, 1) === 0) { this.F[this.at] = Date.now(); return true; }
     }
     return false;
   }

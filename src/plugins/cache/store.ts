@@ -22,12 +22,14 @@
  * few milliseconds skips its store: a cache may always forget). A reader that races a writer may see
  * a miss; the miss path looks again under the lock before it asks upstream.
  *
- * The seqlock needs the copy's plain loads to be done before the counter is read again. On x86-64
- * (TSO: loads are not reordered with later loads) an Atomics.load of the counter is enough. On a
- * weaker memory model (arm64) a plain load may pass an Atomics.load, and JS has no fence; there the
- * second read of the counter is an Atomics.compareExchange that writes back the same value: a
- * read-modify-write, which V8 emits with release ordering, so the copy is complete before it. (Only
- * x86-64 was available to test this on; arm64 relies on that ordering of V8's atomics.)
+ * The seqlock needs the copy's plain loads to be done before the counter is read again, and a
+ * writer's plain stores to be seen after its counter went odd. x86-64 gives both (TSO: loads are
+ * not reordered with loads, nor stores with stores), so there an Atomics.load of the counter is
+ * enough. A weaker memory model (arm64, ppc64, riscv64) may reorder them, and JavaScript has no
+ * fence to stop it; there (ReadMode 'lock', the default off x86-64) a reader takes the write lock
+ * for its copy instead, with a few tries and no waiting (a busy lock is a miss, which the miss path
+ * settles under the lock). Then no read races a write, and the JavaScript memory model alone (its
+ * atomics are sequentially consistent) makes the copy whole, on any CPU V8 runs on.
  */
 
 import { Key } from './key.ts';
@@ -87,10 +89,9 @@ export interface Hit {
 export const Claim = { Owner: 0, Wait: 1, Present: 2, None: 3 } as const;
 export type Claim = typeof Claim[keyof typeof Claim];
 
-/** The slot's counter read again after a copy (see the module comment for why it differs by CPU). */
-const seqAfterCopy: (I: Int32Array, at: number, seq: number) => number = process.arch === 'x64'
-  ? (I, at) => Atomics.load(I, at)
-  : (I, at, seq) => Atomics.compareExchange(I, at, seq, seq);
+/** How readers avoid torn copies (see the module comment): lock-free where the CPU keeps loads in order. */
+export type ReadMode = 'seqlock' | 'lock';
+export const DEFAULT_READ_MODE: ReadMode = process.arch === 'x64' ? 'seqlock' : 'lock';
 
 // Atomics.waitAsync (ES2024; the project's lib is ES2023).
 const waitAsync = (Atomics as unknown as {
@@ -114,8 +115,10 @@ export class CacheStore {
   private moves = 0;
   /** Set by claim(): the in-flight slot claimed or waited on, its wake-up word value and deadline. */
   claimed = -1; wakeValue = 0; deadline = 0;
+  readonly readMode: ReadMode;
 
-  constructor(mem: SharedArrayBuffer, lay: Layout, caps: [number, number]) {
+  constructor(mem: SharedArrayBuffer, lay: Layout, caps: [number, number], readMode: ReadMode = DEFAULT_READ_MODE) {
+    this.readMode = readMode;
     if (mem.byteLength !== lay.bytes) throw new Error(`cache: shared memory of ${mem.byteLength} bytes, want ${lay.bytes}`);
     this.lay = lay;
     this.I = new Int32Array(mem);
@@ -137,6 +140,7 @@ export class CacheStore {
    * lookup), or null when there is none (or a writer holds its slot right now).
    */
   read(k: Key, extra: number): Hit | null {
+    if (this.readMode === 'lock') return this.readLocked(k, extra);
     const I = this.I, mask = this.mask;
     let i = k.h1 & mask;
     for (let probe = 0; probe <= mask; probe++, i = (i + 1) & mask) {
@@ -150,12 +154,25 @@ export class CacheStore {
         if (state === 0) { if (Atomics.load(I, s + SEQ) === seq) return null; continue; }
         if (I[s + H1] !== k.h1 || I[s + H2] !== k.h2) { if (Atomics.load(I, s + SEQ) === seq) break; continue; }
         const r = this.copyOut(i, s, state - 1, k, extra);
-        if (seqAfterCopy(I, s + SEQ, seq) !== seq) continue;
+        if (Atomics.load(I, s + SEQ) !== seq) continue;
         if (r === 1) return HIT;
         if (r === 0) break;           // same hashes, other key: keep probing
       }
     }
     return null;
+  }
+
+  /** read() under the write lock (ReadMode 'lock'): null when the lock is busy (a miss). */
+  private readLocked(k: Key, extra: number): Hit | null {
+    if (!this.writeLock.tryLock()) return null;
+    try {
+      const i = this.find(k);
+      if (i < 0) return null;
+      const s = this.lay.slotI + i * SLOT_INTS;
+      return this.copyOut(i, s, this.I[s + STATE]! - 1, k, extra) === 1 ? HIT : null;
+    } finally {
+      this.writeLock.unlock();
+    }
   }
 
   /** Copy slot i's entry into HIT if its key is `k`: 1 copied, 0 another key, -1 torn (retry). */

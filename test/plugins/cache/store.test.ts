@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { encodeQuery } from '../../../src/dns/codec.ts';
-import { CacheStore, Claim, DENIAL, Key, layout, SUCCESS } from '../../../src/plugins/cache/store.ts';
+import { CacheStore, Claim, DEFAULT_READ_MODE, DENIAL, Key, layout, SUCCESS } from '../../../src/plugins/cache/store.ts';
 import { questionEnd } from '../../../src/dns/codec.ts';
 
 function store(caps: [number, number], bytes: [number, number]) {
@@ -110,6 +110,24 @@ describe('cache store (shared memory)', () => {
     expect(s.put(key('busy.example.'), SUCCESS, body('b'), [], 30, 0, false, false)).toBe(true);
     expect(I[0]).toBe(0);
     expect(get(s, key('busy.example.'))).toBe('b');
+  });
+
+  test('read modes: the same entries either way; under the lock a reader never copies while the lock is held', () => {
+    const lay = layout([1024, 1024], [1 << 16, 1 << 16]);
+    const mem = new SharedArrayBuffer(lay.bytes);
+    const seq = new CacheStore(mem, lay, [1024, 1024], 'seqlock');
+    const locked = new CacheStore(mem, lay, [1024, 1024], 'lock');
+    expect(DEFAULT_READ_MODE).toBe(process.arch === 'x64' ? 'seqlock' : 'lock');
+    for (let i = 0; i < 50; i++) seq.put(key(`m${i}.example.`), i % 2 ? DENIAL : SUCCESS, body(`m${i}`), [], 30, 0, false, false);
+    for (let i = 0; i < 50; i++) expect([get(seq, key(`m${i}.example.`)), get(locked, key(`m${i}.example.`))]).toEqual([`m${i}`, `m${i}`]);
+    expect(get(locked, key('absent.example.'))).toBeNull();
+    const I = new Int32Array(mem);
+    I[0] = 1;                                          // a writer holds the lock right now
+    expect(get(seq, key('m1.example.'))).toBe('m1');   // the seqlock reader does not look at it
+    expect(get(locked, key('m1.example.'))).toBeNull(); // the locking reader sees a miss, at once
+    I[0] = 0;
+    expect(get(locked, key('m1.example.'))).toBe('m1');
+    expect(I[0]).toBe(0);                              // and gives the lock back
   });
 
   test('fetch claims: one owner per key, others wait and are woken on release', async () => {
