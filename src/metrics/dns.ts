@@ -4,7 +4,7 @@
  * the server records queries that never reach a block under the zone "dropped".
  */
 import type { Request } from '../plugin/contract.ts';
-import { Type, typeName } from '../dns/types.ts';
+import { rcodeName, Type, typeName } from '../dns/types.ts';
 import { counter, gauge, registry, TIME_BUCKETS } from './registry.ts';
 import { registered, SeriesCounter, SeriesHistogram, type CounterSeries, type HistogramSeries } from './series.ts';
 
@@ -50,24 +50,17 @@ interface Row {
   responses: CounterSeries; doRequests: CounterSeries;
 }
 /**
- * Rows by server, zone, plugin and rcode (strings the callers hold, whose hashes V8 keeps), then
- * by a number for query type, protocol and family: no key string is built per query.
+ * Rows by server (one reporter each), zone and plugin (strings the callers hold, whose hashes V8
+ * keeps), then by one number for query type, protocol, family and rcode: no key string is built
+ * per query.
  */
 type ByKind = Map<number, Row>;
-type ByRcode = Map<string, ByKind>;
-type ByPlugin = Map<string, ByRcode>;
+type ByPlugin = Map<string, ByKind>;
 type ByZone = Map<string, ByPlugin>;
-const rows = new Map<string, ByZone>();
-const newByZone = (): ByZone => new Map();
-const newByPlugin = (): ByPlugin => new Map();
-const newByRcode = (): ByRcode => new Map();
-const newByKind = (): ByKind => new Map();
+const reporters = new Map<string, Reporter>();
 
-function level<K, V>(m: Map<K, V>, k: K, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined) { v = make(); m.set(k, v); }
-  return v;
-}
+/** Records one answered query of a server, as CoreDNS's vars.Report. */
+export type Reporter = (zone: string, req: Reported, rcode: number, plugin: string, size: number, seconds: number) => void;
 
 function makeRow(server: string, zone: string, proto: string, family: string, type: string, rcode: string, plugin: string): Row {
   const m = dnsMetrics();
@@ -82,22 +75,33 @@ function makeRow(server: string, zone: string, proto: string, family: string, ty
   };
 }
 
-/** Record one answered query, as CoreDNS's vars.Report. */
-export function report(server: string, zone: string, req: Reported, rcode: string, plugin: string, size: number, seconds: number): void {
-  const tcp = req.protocol === 'tcp';
-  const v6 = req.remoteAddress.includes(':');
-  const byKind = level(level(level(level(rows, server, newByZone), zone, newByPlugin), plugin, newByRcode), rcode, newByKind);
-  const kind = (req.qtype & 0xffff) * 4 + (tcp ? 2 : 0) + (v6 ? 1 : 0);
-  let row = byKind.get(kind);
-  if (!row) {
-    row = makeRow(server, zone, req.protocol, v6 ? '2' : '1', typeLabel(req.qtype), rcode, plugin);
-    byKind.set(kind, row);
-  }
+/** The reporter of `server` (its label, e.g. "dns://:53"). */
+export function reporterFor(server: string): Reporter {
+  const known = reporters.get(server);
+  if (known) return known;
+  const byZone: ByZone = new Map();
   const m = dnsMetrics();
-  if (req.do) row.doRequests.value++;
-  row.requests.value++;
-  m.duration.observe(row.duration, seconds);
-  m.responseSize.observe(row.responseSize, size);
-  m.requestSize.observe(row.requestSize, req.wire.length);
-  row.responses.value++;
+  const r: Reporter = (zone, req, rcode, plugin, size, seconds) => {
+    const tcp = req.protocol === 'tcp';
+    const v6 = req.remoteAddress.includes(':');
+    let byPlugin = byZone.get(zone);
+    if (byPlugin === undefined) { byPlugin = new Map(); byZone.set(zone, byPlugin); }
+    let byKind = byPlugin.get(plugin);
+    if (byKind === undefined) { byKind = new Map(); byPlugin.set(plugin, byKind); }
+    // < 2^30 (a small integer for V8): 16 bits of type, protocol and family, 12 bits of rcode
+    const kind = (((req.qtype & 0xffff) * 4 + (tcp ? 2 : 0) + (v6 ? 1 : 0)) * 4096) + (rcode & 0xfff);
+    let row = byKind.get(kind);
+    if (!row) {
+      row = makeRow(server, zone, req.protocol, v6 ? '2' : '1', typeLabel(req.qtype), rcodeName(rcode), plugin);
+      byKind.set(kind, row);
+    }
+    if (req.do) row.doRequests.value++;
+    row.requests.value++;
+    m.duration.observe(row.duration, seconds);
+    m.responseSize.observe(row.responseSize, size);
+    m.requestSize.observe(row.requestSize, req.wire.length);
+    row.responses.value++;
+  };
+  reporters.set(server, r);
+  return r;
 }

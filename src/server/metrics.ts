@@ -1,5 +1,6 @@
 /** Metrics the server itself records, outside any plugin. */
-import { report } from '../metrics/dns.ts';
+import { reporterFor } from '../metrics/dns.ts';
+import { Rcode } from '../dns/types.ts';
 export { panics } from '../metrics/dns.ts';
 
 /**
@@ -10,5 +11,5 @@ export { panics } from '../metrics/dns.ts';
 export function reportDropped(
   server: string, proto: 'udp' | 'tcp', remoteAddress: string, qtype: number, doBit: boolean, requestSize: number, responseSize: number,
 ): void {
-  report(server, 'dropped', { protocol: proto, remoteAddress, qtype, do: doBit, wire: { length: requestSize } }, 'REFUSED', '', responseSize, 0);
+  reporterFor(server)('dropped', { protocol: proto, remoteAddress, qtype, do: doBit, wire: { length: requestSize } }, Rcode.REFUSED, '', responseSize, 0);
 }

@@ -8,8 +8,7 @@ import { maxArgs } from '../../plugin/args.ts';
 import { parts } from '../../plugin/parts.ts';
 import { registry } from '../../metrics/registry.ts';
 import { collectProcessMetrics } from '../../metrics/process.ts';
-import { report } from '../../metrics/dns.ts';
-import { rcodeName } from '../../dns/types.ts';
+import { reporterFor, type Reporter } from '../../metrics/dns.ts';
 import { claimRoute, sideAddress } from '../../plugin/side-http.ts';
 import { performance } from 'node:perf_hooks';
 import { explainRoute, EXPLAIN_BURST, EXPLAIN_RATE, RateLimit } from './explain.ts';
@@ -28,8 +27,11 @@ export const definition = parts({
   },
   answering(_addr, ctx) {
     const info = ctx.block;
+    // Found at the first answer, once every plugin of the block is set up: the server's label
+    // depends on the listen addresses, which bind sets.
+    let report: Reporter | undefined;
     info.observers.push((req, res, size, writer, start) => {
-      report(info.server, req.zone, req, rcodeName(res.rcode), writer, size, (performance.now() - start) / 1000);
+      (report ??= reporterFor(info.server))(req.zone, req, res.rcode, writer, size, (performance.now() - start) / 1000);
     });
     return { name: 'prometheus' };
   },

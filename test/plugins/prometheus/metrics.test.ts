@@ -113,6 +113,22 @@ describe('prometheus', () => {
     }
   });
 
+  it('labels the server with its bound address and counts each rcode under its name', async () => {
+    const m2 = await freePort();
+    const t = await startTestServer(`. {\n  prometheus 127.0.0.1:${m2}\n  hosts {\n    192.0.2.1 here.test\n  }\n  bind 127.0.0.1\n}\n`);
+    try {
+      for (const name of ['here.test', 'here.test', 'nowhere.test']) await exchange(t.port, buildQuery(name, 'A'));
+      const after = await scrape(m2);
+      const server = `dns://127.0.0.1:${t.port}`;
+      expect(metric(after, 'coredns_dns_requests_total', { server, zone: '.', proto: 'udp', type: 'A' })).toBe(3);
+      expect(metric(after, 'coredns_dns_responses_total', { server, zone: '.', rcode: 'NOERROR', plugin: 'hosts' })).toBe(2);
+      expect(metric(after, 'coredns_dns_responses_total', { server, zone: '.', rcode: 'SERVFAIL', plugin: 'hosts' })).toBe(1);   // hosts without fallthrough, as CoreDNS
+      expect(metric(after, 'coredns_dns_requests_total', { server: `dns://:${t.port}` })).toBe(0);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('serves the Prometheus text format at /metrics only', async () => {
     const r = await httpGet(`http://127.0.0.1:${mport}/metrics`);
     expect(r.status).toBe(200);
