@@ -19,6 +19,8 @@
  *   `overlay`), at most one per OVERLAY_GAP_MS. One value for both means a thread can never pair
  *   an overlay with another image, and a thread that starts late gets the image and its overlay
  *   at once. Past the overlay's bound, nothing more goes out until the next image.
+ * - While overlays carry the changes, images are built at most once per OVERLAY_IMAGE_GAP_MS
+ *   (the overlay stays small and bounded meanwhile); past the bound, at the gaps above again.
  * - coredns_kubernetes_dns_programming_duration_seconds is observed when the overlay or image
  *   holding the change is handed to the answering threads, not when the control side first hears of it.
  * The builder lives with the shared source (shared-source.ts), so generations that share a
@@ -39,6 +41,11 @@ export const MAX_GAP_MS = 100;
 export const REST_MS = 20;
 /** At most one overlay per this many ms (changes arriving meanwhile go out together). */
 export const OVERLAY_GAP_MS = 3;
+/**
+ * While overlays carry the changes, at most one image per this many ms: a build (~50 ms at
+ * 10,000 Services) holds the control thread, and a watch event that arrives meanwhile waits for it.
+ */
+export const OVERLAY_IMAGE_GAP_MS = 1000;
 const MAX_PROGRAMMED = 100_000;
 
 /**
@@ -121,9 +128,11 @@ export class ImageBuilder {
   /** The records changed (Feed calls this with each Delta and the record it replaced; the next overlay and image hold them all). */
   changed(d: Delta, prev: Rec | undefined): void {
     this.dirty = true;
+    const overflowed = this.tracker.overflowed;
     this.tracker.note(d, prev);
     if (!this.open) return;
-    this.schedule();
+    if (this.tracker.overflowed && !overflowed) this.reschedule();
+    else this.schedule();
     if (this.image && !this.tracker.overflowed) this.scheduleOverlay();
   }
 
@@ -160,12 +169,21 @@ export class ImageBuilder {
     if (this.dirty && this.open) this.schedule();
   }
 
+  /** While overlays carry the changes, the next image can wait longer (OVERLAY_IMAGE_GAP_MS). */
   private schedule(): void {
     if (this.timer || this.stopped || held) return;
     const now = Date.now();
-    const gap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, 2 * this.lastBuildMs));
+    let gap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, 2 * this.lastBuildMs));
+    if (this.image && !this.tracker.overflowed) gap = Math.max(gap, OVERLAY_IMAGE_GAP_MS);
     const wait = Math.max(FIRST_DELAY_MS, this.lastStart + gap - now, this.lastEnd + REST_MS - now);
     this.timer = setTimeout(() => { this.timer = undefined; if (this.dirty) this.build(); }, wait);
+  }
+
+  /** Past the overlay's bound the image carries the changes again: build at the usual gap. */
+  private reschedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule();
   }
 
   private scheduleOverlay(): void {
@@ -178,7 +196,10 @@ export class ImageBuilder {
   private publishOverlay(): void {
     if (this.stopped || !this.image) return;
     const overlay = this.tracker.overlay(this.index, this.image.seq);
-    if (!overlay) return;
+    if (!overlay) {
+      if (this.tracker.overflowed) this.reschedule();   // past the address budget
+      return;
+    }
     this.lastOverlay = Date.now();
     this.overlays++;
     this.latest = { ...this.image, overlay };

@@ -43,8 +43,8 @@ async function programmedCount(): Promise<number> {
 }
 
 describe('ImageBuilder', () => {
-  it('builds nothing before start(); then one image at once, and after a quiet spell a change soon', async () => {
-    const { b, images, put } = setup();
+  it('builds nothing before start(); then one image at once, and after a quiet spell a change soon (an overlay, then the next image)', async () => {
+    const { b, images, overlays, put } = setup();
     put(1);
     expect(await holds(() => images.length === 0, 150)).toBe(true);   // the source has not synced
     b.start();
@@ -53,7 +53,9 @@ describe('ImageBuilder', () => {
     expect(images[0]!.img.synced).toBe(true);
     await sleep(MIN_GAP_MS * 3);
     put(2);
-    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(await until(() => overlays.length === 1, 2000)).toBe(true);
+    expect(overlays[0]!.overlay!.services.map(([k]) => k)).toEqual(['svc2.apps']);
+    expect(await until(() => images.length === 2, 3000)).toBe(true);
     expect(services(images[1]!.img)).toBe(2);
   });
 
@@ -114,6 +116,7 @@ describe('ImageBuilder', () => {
     expect(new Map(o.overlay!.services).get('svc1.apps')).toBeNull();
     expect(new Map(o.overlay!.services).get('svc3.apps')?.clusterIPs).toEqual(['10.96.0.3']);
     expect(b.latest).toBe(o);                           // what a thread that starts now gets
+    expect(b.overlays).toBe(overlays.length);
     expect(await holds(() => images.length === 1, 100)).toBe(true);   // held: no image
     holdImagesForTest(false);
     expect(await until(() => images.length === 2, 2000)).toBe(true);
