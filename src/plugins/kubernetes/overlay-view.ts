@@ -7,6 +7,8 @@
  * - IP lookups (servicesWithIP, servicesWithExternalIP, slicesWithIP, podsWithIP) take the
  *   image's answer minus the records whose key the overlay replaces, plus the overlay's matches.
  * Without an overlay the threads read the ImageView itself (viewOf), so the hot path pays nothing.
+ * With one, the handler's answer memo lives as long as the overlay (at most OVERLAY_GAP_MS apart
+ * while changes keep coming), and the ImageView's own memos stay: the overlay is asked first.
  * The overlay is small (bounded, see overlay.ts): its indexes are built once per overlay, and the
  * merged slice lists and endpoint views of the services it touches are kept for its lifetime.
  */
@@ -22,6 +24,11 @@ function addTo<V>(m: Map<string, V[]>, k: string, v: V): void {
 
 export class OverlayView implements ClusterView {
   readonly image: ClusterView;
+  /**
+   * Never changes (ClusterView.version): each overlay is a new OverlayView, so answers memoized on
+   * a view (handler.ts) are dropped with every overlay as with every image.
+   */
+  readonly version = 0;
   readonly modified: number;
   readonly externalModified: number;
   private readonly podNames: boolean;
