@@ -19,6 +19,7 @@ import type { ClusterView } from './cluster-view.ts';
 import type { ClusterImage } from './image-builder.ts';
 import { ImageView } from './image-view.ts';
 import { KubernetesLookups } from './lookups.ts';
+import { viewOf } from './overlay-view.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { acquireSource, sourceKey, type SharedSource, type SourceFactory, type SourceMode, type SourceUser } from './shared-source.ts';
 import { SyncGate } from './sync-gate.ts';
@@ -37,8 +38,9 @@ export class KubernetesControl extends KubernetesLookups implements ControlPart 
   private source: SharedSource | undefined;
   /** The images, published to the answering threads ('images' only). */
   private images: Replicated<ClusterImage> | undefined;
-  /** The image backend.index reads (peers' lookups in this thread). */
+  /** The image (and overlay) backend.index reads (peers' lookups in this thread), and its view. */
   private viewed: ClusterImage | undefined;
+  private imageView: ImageView | undefined;
   private closed = false;
 
   /** `make` undefined: -validate, where nothing is fed (no connection). */
@@ -65,12 +67,16 @@ export class KubernetesControl extends KubernetesLookups implements ControlPart 
     if (this.source.image) this.images?.publish(this.source.image);
   }
 
-  /** Peers' lookups in this thread read the latest image ('images'; the live index needs nothing). */
+  /**
+   * Peers' lookups in this thread read what the answering threads read: the latest image and its
+   * overlay ('images'; the live index needs nothing).
+   */
   protected override refresh(): void {
     const img = this.source?.image;
     if (!img || img === this.viewed) return;
+    if (img.seq !== this.viewed?.seq || !this.imageView) this.imageView = new ImageView(img.buffer, this.o.endpointPodNames);
     this.viewed = img;
-    this.backend.index = new ImageView(img.buffer, this.o.endpointPodNames);
+    this.backend.index = viewOf(this.imageView, img.seq, img.overlay, this.o.endpointPodNames);
   }
 
   ready(): boolean { return this.gate.isSynced; }

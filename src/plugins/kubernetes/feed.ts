@@ -2,7 +2,8 @@
  * Feed: where a source (API reflectors or manifest files) hands over what it sees. It turns
  * upserts, deletions and full relists into Deltas — skipping records that did not change, and
  * deleting what a relist no longer contains (so a 410 relist leaves no gap in answers) — applies
- * them to its ClusterIndex, and tells `images.changed` (the control side's image builder, if any).
+ * them to its ClusterIndex, and tells `images.changed` (the control side's image builder, if any)
+ * each Delta with the record it replaced.
  * It also tracks when every kind has synced, and finds the changes that the DNS programming
  * duration metric measures: observed at once where this index answers queries (one thread), or
  * handed to `images.program` (the builder observes them when the image holding them is published).
@@ -13,11 +14,11 @@ import type { Delta, Rec, SliceRec } from './records.ts';
 import { programmingDuration } from './metrics.ts';
 
 /** Who hears of each applied change, and of the changes the programming-duration metric measures. */
-export interface FeedListener { changed(d: Delta): void; program(changedMs: number): void }
+export interface FeedListener { changed(d: Delta, prev: Rec | undefined): void; program(changedMs: number): void }
 
 export class Feed {
   private readonly index: ClusterIndex;
-  private readonly changed: ((d: Delta) => void) | undefined;
+  private readonly changed: ((d: Delta, prev: Rec | undefined) => void) | undefined;
   private readonly program: (changedMs: number) => void;
   private readonly pending: Set<Kind>;
   private readonly onSynced: () => void;
@@ -27,7 +28,7 @@ export class Feed {
   /** `kinds`: the kinds that must list once before the data counts as synced. */
   constructor(index: ClusterIndex, kinds: Kind[], onSynced: () => void, images?: FeedListener) {
     this.index = index;
-    this.changed = images ? (d) => images.changed(d) : undefined;
+    this.changed = images ? (d, prev) => images.changed(d, prev) : undefined;
     this.program = images
       ? (t) => images.program(t)
       : (t) => this.metric.labels('headless_with_selector').observe(Math.max(0, Date.now() - t) / 1000);
@@ -71,10 +72,10 @@ export class Feed {
   }
 
   private emit(d: Delta): void {
-    const prev = d.k === Kind.Slice ? (this.index.get(Kind.Slice, d.key) as SliceRec | undefined) : undefined;
+    const prev = this.index.get(d.k, d.key);
     this.index.apply(d);
-    this.changed?.(d);
-    if (d.k === Kind.Slice) this.observe((d.v as SliceRec | null) ?? prev);
+    this.changed?.(d, prev);
+    if (d.k === Kind.Slice) this.observe((d.v as SliceRec | null) ?? (prev as SliceRec | undefined));
   }
 
   private observe(s: SliceRec | undefined): void {

@@ -4,8 +4,8 @@
  *   (control.ts `Here`), and the control part's SyncGate with it.
  * - In a worker it answers from the latest cluster image the control part published with
  *   replicated() (ImageView over the very SharedArrayBuffer the control part built: one copy for
- *   every thread); it has no source and no index of its own, and is ready once an image that says
- *   synced has arrived.
+ *   every thread), with the overlay of changes since that image when one came (OverlayView); it
+ *   has no source and no index of its own, and is ready once an image that says synced has arrived.
  * Until the first complete list, queries in our zones wait (up to startup_timeout from setup);
  * after that, they are answered from whatever is known, with SERVFAIL instead of NXDOMAIN while
  * still unsynced (as CoreDNS).
@@ -19,6 +19,7 @@ import { KubernetesHandler } from './handler.ts';
 import type { ClusterImage } from './image-builder.ts';
 import { ImageView } from './image-view.ts';
 import { KubernetesLookups } from './lookups.ts';
+import { viewOf } from './overlay-view.ts';
 import type { KubernetesOptions } from './setup.ts';
 import { SyncGate } from './sync-gate.ts';
 
@@ -30,6 +31,7 @@ export class KubernetesAnswering extends KubernetesLookups implements Plugin {
   /** The cluster images (a worker): read here, published by the control part. */
   private images: Replicated<ClusterImage> | undefined;
   private view: ImageView | undefined;   // a worker: the image this thread answers from
+  private seq = -1;                      // ... and its sequence number (ClusterImage.seq)
   private closed = false;
 
   /** `live`: the control part of this thread serves its index; undefined: read the published images. */
@@ -49,18 +51,24 @@ export class KubernetesAnswering extends KubernetesLookups implements Plugin {
 
   ready(): boolean { return this.gate.isSynced; }
 
-  /** Answer from a new image from now on; the previous one goes with its last reader. */
+  /**
+   * Answer from a new image (and its overlay) from now on; the previous image goes with its last
+   * reader. An overlay of the image already read keeps its view (and the view's memos).
+   */
   private adopt(img: ClusterImage): void {
     if (this.closed) return;
-    const view = new ImageView(img.buffer, this.o.endpointPodNames);
-    view.adopt();
-    const old = this.view;
-    this.view = view;
-    this.backend.index = view;
-    if (old?.adopted) {
-      old.release();
-      collectSoon();   // its shared memory goes once every thread has collected its handle
+    if (img.seq !== this.seq || !this.view) {
+      const view = new ImageView(img.buffer, this.o.endpointPodNames);
+      view.adopt();
+      const old = this.view;
+      this.view = view;
+      this.seq = img.seq;
+      if (old?.adopted) {
+        old.release();
+        collectSoon();   // its shared memory goes once every thread has collected its handle
+      }
     }
+    this.backend.index = viewOf(this.view, img.seq, img.overlay, this.o.endpointPodNames);
     if (img.synced) this.gate.markSynced();
   }
 

@@ -3,15 +3,18 @@
 // NodePort, LoadBalancer with external IPs and ingress), EndpointSlices with hostnames, pod names,
 // IPv4 and IPv6, several slices per service, shared addresses, pods, namespaces — the image
 // answers every lookup of ClusterView exactly as the ClusterIndex it was built from, also after
-// changes and deletions. And the reader's memos stay within their bounds.
+// changes and deletions. And the reader's memos stay within their bounds. An OverlayView over the
+// image and the overlay of later changes answers every lookup as the live index does.
 import { describe, expect, it } from 'vitest';
 import { ClusterIndex } from '../../../src/plugins/kubernetes/cluster-index.ts';
 import { buildImage } from '../../../src/plugins/kubernetes/cluster-image.ts';
 import { BoundedMemo, ImageView, MEMO_ADDRESSES, MEMO_ENTRIES } from '../../../src/plugins/kubernetes/image-view.ts';
 import type { ClusterView } from '../../../src/plugins/kubernetes/cluster-view.ts';
 import { Feed } from '../../../src/plugins/kubernetes/feed.ts';
+import { OVERLAY_MAX_KEYS, OverlayTracker } from '../../../src/plugins/kubernetes/overlay.ts';
+import { OverlayView, viewOf } from '../../../src/plugins/kubernetes/overlay-view.ts';
 import {
-  Kind, serviceKey, toNamespace, toPod, toService, toSlice,
+  Kind, objectKey, serviceKey, toNamespace, toPod, toService, toSlice,
   type ApiEndpointSlice, type ApiNamespace, type ApiPod, type ApiService,
 } from '../../../src/plugins/kubernetes/records.ts';
 import { endpointSlice, namespace, pod, service, type EndpointSpec } from '../../support/fake-apiserver.ts';
@@ -220,5 +223,83 @@ describe('BoundedMemo', () => {
     expect(memos.views.held().entries).toBeGreaterThan(0);
     expect(MEMO_ENTRIES).toBeGreaterThan(0);
     expect(MEMO_ADDRESSES).toBeGreaterThan(0);
+  });
+});
+
+describe('overlay view (an image and the changes since it was built)', () => {
+  for (const podNames of [false, true]) {
+    it(`answers every lookup as the live index after generated changes (endpoint_pod_names ${podNames ? 'on' : 'off'})`, () => {
+      const c = generate(300, podNames ? 17 : 19, podNames);
+      const im = new ImageView(buildImage(c.index).buffer, podNames);
+      expectSameAnswers(c.index, im, c, true);   // every memo of the image is filled before the changes
+      // The changes go through a Feed that tells an OverlayTracker, as the control side's builder hears them.
+      const tracker = new OverlayTracker();
+      const feed = new Feed(c.index, [], () => {}, { changed: (d, prev) => tracker.note(d, prev), program: () => {} });
+      const r = rng(podNames ? 23 : 29);
+      const services = [...c.index.services.values()];
+      let changes = 0;
+      for (const s of services.filter(() => r() < 0.05)) { feed.remove(Kind.Service, serviceKey(s.name, s.ns)); changes++; }
+      for (const s of services.filter((x) => x.clusterIPs[0] !== 'None' && x.type !== 'ExternalName' && r() < 0.05)) {
+        const moved = `10.97.${changes & 255}.${changes >> 8}`;   // a new cluster IP, or one another service has
+        const ip = r() < 0.3 ? '10.96.0.1' : moved;
+        c.ips.add(ip);
+        feed.upsert(Kind.Service, { ...s, rv: `${s.rv}c`, clusterIPs: [ip], ...(r() < 0.5 ? { external: [`203.0.113.${changes & 255}`] } : {}) });
+        c.ips.add(`203.0.113.${changes & 255}`);
+        changes++;
+      }
+      for (let i = 0; i < 10; i++) {   // new services, one headless with new slices
+        const ns = c.namespaces[i % c.namespaces.length]!;
+        feed.upsert(Kind.Service, { ns, name: `new-${i}`, rv: `n${i}`, type: 'ClusterIP', clusterIPs: [i === 0 ? 'None' : `10.98.0.${i}`], externalName: '', ports: [{ name: 'http', protocol: 'TCP', port: 80 }], selector: true });
+        feed.upsert(Kind.Slice, { ns, name: `new-${i}-x`, rv: `n${i}`, service: `new-${i}`, ports: [{ name: 'http', protocol: 'TCP', port: 80 }], addresses: [{ ip: `10.245.0.${i}`, hostname: `h${i}`, pod: `new-${i}-pod` }, { ip: '10.244.0.1', hostname: '', pod: '' }], changed: 0 });
+        c.names.push(serviceKey(`new-${i}`, ns));
+        c.ips.add(`10.98.0.${i}`).add(`10.245.0.${i}`);
+        changes += 2;
+      }
+      const slices = [...c.index.slices.values()];
+      for (const s of slices.filter(() => r() < 0.05)) { feed.remove(Kind.Slice, objectKey(s.ns, s.name)); changes++; }
+      for (const s of slices.filter(() => r() < 0.1)) {
+        const owner = r() < 0.2 ? { service: services[Math.floor(r() * services.length)]!.name } : {};   // some move to another service
+        feed.upsert(Kind.Slice, { ...s, rv: `${s.rv}x`, ...owner, addresses: [...s.addresses.slice(1), { ip: '10.250.0.1', hostname: 'moved', pod: '' }] });
+        changes++;
+      }
+      c.ips.add('10.250.0.1');
+      const pods = [...c.index.pods.values()];
+      for (const p of pods.filter(() => r() < 0.1)) { feed.remove(Kind.Pod, objectKey(p.ns, p.name)); changes++; }
+      for (const p of pods.filter((x) => x.ip !== '' && r() < 0.1)) { feed.upsert(Kind.Pod, { ...p, rv: `${p.rv}p`, ip: r() < 0.5 ? '10.244.0.1' : `10.246.0.${changes & 255}`, running: !p.running }); c.ips.add(`10.246.0.${changes & 255}`); changes++; }
+      feed.remove(Kind.Namespace, 'kube-system');
+      feed.upsert(Kind.Namespace, { name: 'brand-new', rv: 'b1' });
+      c.namespaces.push('brand-new');
+      changes += 2;
+      expect(changes).toBeGreaterThan(80);
+      expect(tracker.size).toBeLessThanOrEqual(OVERLAY_MAX_KEYS);
+
+      const overlay = tracker.overlay(c.index, 1)!;
+      expect(overlay.image).toBe(1);
+      const view = new OverlayView(im, structuredClone(overlay), podNames);   // as a worker receives it
+      expectSameAnswers(c.index, view, c, false);
+      // viewOf pairs an overlay only with its own image.
+      expect(viewOf(im, 1, overlay, podNames)).toBeInstanceOf(OverlayView);
+      expect(viewOf(im, 2, overlay, podNames)).toBe(im);
+      expect(viewOf(im, 1, undefined, podNames)).toBe(im);
+    });
+  }
+
+  it('past its bound the tracker makes no overlay until reset (the next image)', () => {
+    const index = new ClusterIndex({ secondary: false });
+    const tracker = new OverlayTracker(10, 25);
+    const feed = new Feed(index, [], () => {}, { changed: (d, prev) => tracker.note(d, prev), program: () => {} });
+    const svc = (i: number) => ({ ns: 'apps', name: `s${i}`, rv: `${i}`, type: 'ClusterIP', clusterIPs: [`10.96.0.${i}`], externalName: '', ports: [], selector: true });
+    for (let i = 0; i < 10; i++) feed.upsert(Kind.Service, svc(i));
+    expect(tracker.overlay(index, 1)!.services).toHaveLength(10);
+    feed.upsert(Kind.Service, svc(10));
+    expect(tracker.overlay(index, 1)).toBeUndefined();
+    feed.upsert(Kind.Service, svc(11));
+    expect(tracker.overlay(index, 1)).toBeUndefined();   // stays off, even though it would fit in size now
+    tracker.reset();
+    const slice = (n: number) => ({ ns: 'apps', name: 'big', rv: `${n}`, service: 's1', ports: [], addresses: Array.from({ length: n }, (_, i) => ({ ip: `10.244.0.${i}`, hostname: '', pod: '' })), changed: 0 });
+    feed.upsert(Kind.Slice, slice(25));
+    expect(tracker.overlay(index, 2)!.sliceOwners).toEqual(['s1.apps']);
+    feed.upsert(Kind.Slice, slice(26));   // one key, but past the address budget
+    expect(tracker.overlay(index, 2)).toBeUndefined();
   });
 });

@@ -2,30 +2,36 @@
 // timers: nothing before the source syncs (or the startup timeout), one image at once then, changes
 // coalesced into few builds while they keep coming yet each one published soon, and the DNS
 // programming duration observed when the image holding the change is published, not before.
+// Between images, overlays carry the changes since the last image (tagged with it), within a bound.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterIndex } from '../../../src/plugins/kubernetes/cluster-index.ts';
-import { ImageBuilder, MIN_GAP_MS, type ClusterImage } from '../../../src/plugins/kubernetes/image-builder.ts';
+import { ImageBuilder, MIN_GAP_MS, holdImagesForTest, type ClusterImage } from '../../../src/plugins/kubernetes/image-builder.ts';
+import { OVERLAY_MAX_KEYS } from '../../../src/plugins/kubernetes/overlay.ts';
 import { ImageView } from '../../../src/plugins/kubernetes/image-view.ts';
-import { Kind, type ServiceRec } from '../../../src/plugins/kubernetes/records.ts';
+import { Kind, type Delta, type ServiceRec } from '../../../src/plugins/kubernetes/records.ts';
 import { registry } from '../../../src/metrics/registry.ts';
 import { holds, sleep, until } from '../../support/wait.ts';
 
 const builders: ImageBuilder[] = [];
-afterEach(() => { for (const b of builders.splice(0)) b.stop(); });
+afterEach(() => { holdImagesForTest(false); for (const b of builders.splice(0)) b.stop(); });
 
 function setup(synced = true) {
   const index = new ClusterIndex({ secondary: false });
-  const images: { img: ClusterImage; at: number }[] = [];
+  const images: { img: ClusterImage; at: number }[] = [];     // the images built
+  const overlays: ClusterImage[] = [];                         // the overlays published between them
   let isSynced = synced;
-  const b = new ImageBuilder(index, () => isSynced, (img) => images.push({ img, at: Date.now() }));
+  const b = new ImageBuilder(index, () => isSynced, (img) => { if (img.overlay) overlays.push(img); else images.push({ img, at: Date.now() }); });
   builders.push(b);
   const put = (i: number) => {
     const v: ServiceRec = { ns: 'apps', name: `svc${i}`, rv: String(i), type: 'ClusterIP', clusterIPs: [`10.96.${i >> 8}.${i & 255}`], externalName: '', ports: [{ name: '', protocol: 'TCP', port: 80 }], selector: true };
-    const d = { k: Kind.Service, key: `svc${i}.apps`, v };
-    index.apply(d);
-    b.changed();
+    apply({ k: Kind.Service, key: `svc${i}.apps`, v });
   };
-  return { index, b, images, put, sync: () => { isSynced = true; } };
+  const apply = (d: Delta) => {
+    const prev = index.get(d.k, d.key);
+    index.apply(d);
+    b.changed(d, prev);
+  };
+  return { index, b, images, overlays, put, apply, sync: () => { isSynced = true; } };
 }
 
 const services = (img: ClusterImage) => new ImageView(img.buffer, false).stats().services;
@@ -37,8 +43,8 @@ async function programmedCount(): Promise<number> {
 }
 
 describe('ImageBuilder', () => {
-  it('builds nothing before start(); then one image at once, and after a quiet spell a change soon', async () => {
-    const { b, images, put } = setup();
+  it('builds nothing before start(); then one image at once, and after a quiet spell a change soon (an overlay, then the next image)', async () => {
+    const { b, images, overlays, put } = setup();
     put(1);
     expect(await holds(() => images.length === 0, 150)).toBe(true);   // the source has not synced
     b.start();
@@ -47,7 +53,9 @@ describe('ImageBuilder', () => {
     expect(images[0]!.img.synced).toBe(true);
     await sleep(MIN_GAP_MS * 3);
     put(2);
-    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(await until(() => overlays.length === 1, 2000)).toBe(true);
+    expect(overlays[0]!.overlay!.services.map(([k]) => k)).toEqual(['svc2.apps']);
+    expect(await until(() => images.length === 2, 3000)).toBe(true);
     expect(services(images[1]!.img)).toBe(2);
   });
 
@@ -90,5 +98,66 @@ describe('ImageBuilder', () => {
     expect(await programmedCount()).toBe(before);   // not answerable yet: no image holds it
     expect(await until(() => images.length === 2, 2000)).toBe(true);
     expect(await programmedCount()).toBe(before + 1);
+  });
+
+  it('between images, publishes overlays of the changes since the last image, tagged with it', async () => {
+    const { b, images, overlays, put, apply } = setup();
+    put(1); put(2);
+    b.start();
+    expect(images.length).toBe(1);
+    holdImagesForTest(true);
+    put(3);
+    apply({ k: Kind.Service, key: 'svc1.apps', v: null });
+    expect(await until(() => overlays.length > 0 && overlays.at(-1)!.overlay!.services.length === 2, 2000)).toBe(true);
+    const o = overlays.at(-1)!;
+    expect(o.seq).toBe(images[0]!.img.seq);
+    expect(o.buffer).toBe(images[0]!.img.buffer);   // the same image, not a new build
+    expect(o.overlay!.image).toBe(o.seq);
+    expect(new Map(o.overlay!.services).get('svc1.apps')).toBeNull();
+    expect(new Map(o.overlay!.services).get('svc3.apps')?.clusterIPs).toEqual(['10.96.0.3']);
+    expect(b.latest).toBe(o);                           // what a thread that starts now gets
+    expect(b.overlays).toBe(overlays.length);
+    expect(await holds(() => images.length === 1, 100)).toBe(true);   // held: no image
+    holdImagesForTest(false);
+    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(services(images[1]!.img)).toBe(2);
+    expect(images[1]!.img.seq).toBeGreaterThan(images[0]!.img.seq);
+    expect(images[1]!.img.overlay).toBeUndefined();
+    // The next overlay holds only what changed since the new image, and is tagged with it.
+    put(4);
+    expect(await until(() => overlays.at(-1)!.seq === images[1]!.img.seq, 2000)).toBe(true);
+    expect(overlays.at(-1)!.overlay!.services.map(([k]) => k)).toEqual(['svc4.apps']);
+  });
+
+  it('past the bound publishes no overlay until the next image, which holds everything', async () => {
+    const { b, images, overlays, put } = setup();
+    b.start();
+    holdImagesForTest(true);
+    for (let i = 0; i < OVERLAY_MAX_KEYS; i++) put(i);
+    expect(await until(() => overlays.at(-1)?.overlay!.services.length === OVERLAY_MAX_KEYS, 2000)).toBe(true);
+    const published = overlays.length;
+    put(OVERLAY_MAX_KEYS);                                  // one key past the bound
+    put(OVERLAY_MAX_KEYS + 1);
+    expect(await holds(() => overlays.length === published, 150)).toBe(true);
+    expect(images.length).toBe(1);
+    holdImagesForTest(false);
+    expect(await until(() => images.length === 2, 2000)).toBe(true);
+    expect(services(images[1]!.img)).toBe(OVERLAY_MAX_KEYS + 2);
+    put(0);                                                 // overlays again after the image
+    expect(await until(() => overlays.length === published + 1, 2000)).toBe(true);
+    expect(overlays.at(-1)!.overlay!.services).toHaveLength(1);
+  });
+
+  it('observes the DNS programming duration when the overlay holding the change is published', async () => {
+    const { b, images, overlays, put } = setup();
+    b.start();
+    holdImagesForTest(true);
+    const before = await programmedCount();
+    put(7);
+    b.program(Date.now() - 100);
+    expect(await programmedCount()).toBe(before);
+    expect(await until(() => overlays.length === 1, 2000)).toBe(true);
+    expect(await programmedCount()).toBe(before + 1);
+    expect(images.length).toBe(1);
   });
 });

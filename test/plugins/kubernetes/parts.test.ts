@@ -1,13 +1,16 @@
 // The kubernetes plugin's two parts, as the control thread and a worker set them up: two
 // generations of one Corefile on one channel hub. The control part runs the source and publishes
 // cluster images; the worker's answering part reads the very image the control part built, and is
-// ready only once it holds one made after the first complete list (not merely any image).
+// ready only once it holds one made after the first complete list (not merely any image). Between
+// images both parts read the overlay of the changes since the last one.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopbackHub } from '../../../src/server/channels.ts';
 import { buildGeneration, type Generation, type Role } from '../../../src/server/generation.ts';
 import type { Plugin } from '../../../src/plugin/contract.ts';
 import type { ClusterView } from '../../../src/plugins/kubernetes/cluster-view.ts';
 import type { ImageView } from '../../../src/plugins/kubernetes/image-view.ts';
+import { holdImagesForTest, imageBuildsForTest } from '../../../src/plugins/kubernetes/image-builder.ts';
+import { OverlayView } from '../../../src/plugins/kubernetes/overlay-view.ts';
 import { FakeApiServer, namespace, service } from '../../support/fake-apiserver.ts';
 import { tempDir } from '../../support/k8s-fixtures.ts';
 import { eventually } from '../../support/wait.ts';
@@ -52,5 +55,20 @@ describe('kubernetes parts across threads', () => {
     await eventually(() => w.ready?.(), (r) => r === true, 3000, 'worker ready');
     expect(bufferOf(w)).toBe(bufferOf(c));
     expect(w.index.service('web', 'default')?.name).toBe('web');
+
+    // Between images both parts read the overlay of the changes since the last image: the
+    // worker's answers and the control part's own lookups (what its peers in this thread read).
+    holdImagesForTest(true);
+    cleanup.push(() => holdImagesForTest(false));
+    const builds = imageBuildsForTest();
+    api.upsert('services', service('default', 'api', { clusterIP: '10.96.0.11' }));
+    api.remove('services', 'default', 'web');
+    for (const [p, who] of [[w, 'worker'], [c, 'control part']] as const) {
+      await eventually(() => p.index.service('api', 'default')?.clusterIPs, (v) => v?.[0] === '10.96.0.11', 3000, `${who} reads the added service`);
+      expect(p.index.service('web', 'default'), who).toBeUndefined();
+      expect(p.index.servicesWithIP('10.96.0.11').map((x) => x.name), who).toEqual(['api']);
+      expect(p.index).toBeInstanceOf(OverlayView);
+    }
+    expect(imageBuildsForTest()).toBe(builds);
   });
 });

@@ -8,7 +8,7 @@
  *   threads only if they read the very buffer the control thread built (a copy per thread would
  *   leave the control thread's count at 0);
  * - a worker that replaces a dead one answers from the current image at once;
- * - the DNS programming duration is observed when the image holding the change is published.
+ * - the DNS programming duration is observed when the overlay or image holding the change is published.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, endpointSlice, namespace, service } from '../../support/fake-apiserver.ts';
@@ -19,6 +19,7 @@ import { registry } from '../../../src/metrics/registry.ts';
 import { eventually, until } from '../../support/wait.ts';
 import { freePort } from '../../support/ports.ts';
 import { httpGet } from '../../server/helpers.ts';
+import { imageBuildsForTest } from '../../../src/plugins/kubernetes/image-builder.ts';
 
 let api: FakeApiServer;
 let srv: TestServer;
@@ -92,8 +93,10 @@ describe('kubernetes with worker threads: one shared cluster image', () => {
     expect(await gauge('clusterdns_kubernetes_image_bytes')).toBeGreaterThan(0);
     expect(await gauge('clusterdns_kubernetes_image_build_seconds')).toBeGreaterThan(0);
     // A new image moves the readers over; the old one is dropped by all of them.
+    const builds = imageBuildsForTest();
     api.upsert('services', service('apps', 'moved', { clusterIP: '10.96.2.1' }));
     await eventually(() => everyThread('moved.apps.svc.cluster.local.'), (v) => v.length === 1 && v[0] === 'NOERROR 10.96.2.1', BOUND_MS, 'moved');
+    expect(await until(() => imageBuildsForTest() > builds, BOUND_MS)).toBe(true);
     expect(await until(async () => (await gauge('clusterdns_kubernetes_image_readers')) === WORKERS, BOUND_MS)).toBe(true);
   });
 
