@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endpointSlice, namespace, pod, service, type FakeApiServer, type KubeObject, type Resource } from './fake-apiserver.ts';
+import { endpointSlice, FakeApiServer, namespace, pod, service, type KubeObject, type Resource } from './fake-apiserver.ts';
 import type { Dns2Packet } from './dns-client.ts';
 
 export function coreDnsCluster(): [Resource, KubeObject][] {
@@ -56,6 +56,15 @@ export function coreDnsCluster(): [Resource, KubeObject][] {
 
 export function load(api: FakeApiServer, objs: [Resource, KubeObject][]): void {
   for (const [r, o] of objs) api.upsert(r, o);
+}
+
+/** A fake API server with what most tests start from: namespaces default and apps, and the `kubernetes` Service. */
+export async function smallClusterApi(): Promise<FakeApiServer> {
+  const api = await FakeApiServer.start();
+  api.upsert('namespaces', namespace('default'));
+  api.upsert('namespaces', namespace('apps'));
+  api.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] }));
+  return api;
 }
 
 export function tempDir(prefix = 'k8s-test-'): string {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, endpointSlice, namespace, service } from '../../support/fake-apiserver.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { tempDir } from '../../support/k8s-fixtures.ts';
+import { smallClusterApi, tempDir } from '../../support/k8s-fixtures.ts';
 import { registry } from '../../../src/metrics/registry.ts';
 import { eventually, holds, sleep, until } from '../../support/wait.ts';
 import { freePort } from '../../support/ports.ts';
@@ -22,10 +22,7 @@ async function a(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  api = await FakeApiServer.start();
-  api.upsert('namespaces', namespace('default'));
-  api.upsert('namespaces', namespace('apps'));
-  api.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] }));
+  api = await smallClusterApi();
   const kubeconfig = api.writeKubeconfig(tempDir());
   srv = await startTestServer(`cluster.local {\n    kubernetes {\n        kubeconfig ${kubeconfig}\n    }\n}\n`);
 });

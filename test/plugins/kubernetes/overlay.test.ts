@@ -10,10 +10,10 @@
  * next image is built, still the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, endpointSlice, namespace, pod, service } from '../../support/fake-apiserver.ts';
+import { endpointSlice, pod, service, type FakeApiServer } from '../../support/fake-apiserver.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { summary, tempDir } from '../../support/k8s-fixtures.ts';
+import { smallClusterApi, summary, tempDir } from '../../support/k8s-fixtures.ts';
 import { holdImagesForTest, imageBuildsForTest } from '../../../src/plugins/kubernetes/image-builder.ts';
 import { eventually, holds, until } from '../../support/wait.ts';
 
@@ -39,10 +39,7 @@ async function sameAsLive(name: string, type: string, want: string): Promise<voi
 }
 
 beforeAll(async () => {
-  api = await FakeApiServer.start();
-  api.upsert('namespaces', namespace('default'));
-  api.upsert('namespaces', namespace('apps'));
-  api.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] }));
+  api = await smallClusterApi();
   const kubeconfig = api.writeKubeconfig(tempDir());
   const corefile = `cluster.local in-addr.arpa {\n    kubernetes cluster.local in-addr.arpa {\n        kubeconfig ${kubeconfig}\n        pods verified\n    }\n}\n`;
   [workers, single] = await Promise.all([startTestServer(corefile, { workers: 2 }), startTestServer(corefile, { workers: 1 })]);

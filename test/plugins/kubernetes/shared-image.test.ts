@@ -11,10 +11,10 @@
  * - the DNS programming duration is observed when the overlay or image holding the change is published.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, endpointSlice, namespace, service } from '../../support/fake-apiserver.ts';
+import { endpointSlice, service, type FakeApiServer } from '../../support/fake-apiserver.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { query } from '../../support/dns-client.ts';
-import { tempDir } from '../../support/k8s-fixtures.ts';
+import { smallClusterApi, tempDir } from '../../support/k8s-fixtures.ts';
 import { registry } from '../../../src/metrics/registry.ts';
 import { eventually, until } from '../../support/wait.ts';
 import { freePort } from '../../support/ports.ts';
@@ -51,10 +51,7 @@ async function programmed(): Promise<number> {
 }
 
 beforeAll(async () => {
-  api = await FakeApiServer.start();
-  api.upsert('namespaces', namespace('default'));
-  api.upsert('namespaces', namespace('apps'));
-  api.upsert('services', service('default', 'kubernetes', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] }));
+  api = await smallClusterApi();
   const kubeconfig = api.writeKubeconfig(tempDir());
   readyPort = await freePort();
   srv = await startTestServer(`cluster.local {\n    ready 127.0.0.1:${readyPort}\n    kubernetes {\n        kubeconfig ${kubeconfig}\n    }\n}\n`, { workers: WORKERS });
