@@ -16,7 +16,7 @@
  * - Between images, the changes since the last build go out as an overlay (overlay.ts): the
  *   current records of every changed key, read from the live index, tagged with the image's
  *   sequence number and published on the same channel as the image (a ClusterImage carrying
- *   `overlay`), at most one per OVERLAY_GAP_MS. One value for both means a thread can never pair
+ *   `overlay`), at most one per OVERLAY_GAP_MS (longer after a large one). One value for both means a thread can never pair
  *   an overlay with another image, and a thread that starts late gets the image and its overlay
  *   at once. Past the overlay's bound, nothing more goes out until the next image.
  * - While overlays carry the changes, images are built at most once per OVERLAY_IMAGE_GAP_MS
@@ -39,8 +39,14 @@ export const FIRST_DELAY_MS = 5;
 export const MIN_GAP_MS = 20;
 export const MAX_GAP_MS = 100;
 export const REST_MS = 20;
-/** At most one overlay per this many ms (changes arriving meanwhile go out together). */
+/**
+ * At most one overlay per OVERLAY_GAP_MS, plus OVERLAY_GAP_PER_KEY_MS for each key the last one
+ * carried (changes arriving meanwhile go out together): every overlay is the whole set of changes
+ * since the image, copied to every answering thread, so while many changes keep coming (up to
+ * OVERLAY_MAX_KEYS: 53 ms) they go out less often instead of costing the threads ever more copying.
+ */
 export const OVERLAY_GAP_MS = 3;
+export const OVERLAY_GAP_PER_KEY_MS = 0.05;
 /**
  * While overlays carry the changes, at most one image per this many ms: a build (~50 ms at
  * 10,000 Services) holds the control thread, and a watch event that arrives meanwhile waits for it.
@@ -115,6 +121,7 @@ export class ImageBuilder {
   private image: ClusterImage | undefined;
   private overlayTimer: NodeJS.Timeout | undefined;
   private lastOverlay = 0;
+  private overlayGap = OVERLAY_GAP_MS;
   private stopped = false;
 
   constructor(index: ClusterIndex, isSynced: () => boolean, onImage: (img: ClusterImage) => void) {
@@ -188,7 +195,7 @@ export class ImageBuilder {
 
   private scheduleOverlay(): void {
     if (this.overlayTimer || this.stopped) return;
-    const wait = Math.max(0, this.lastOverlay + OVERLAY_GAP_MS - Date.now());
+    const wait = Math.max(0, this.lastOverlay + this.overlayGap - Date.now());
     this.overlayTimer = setTimeout(() => { this.overlayTimer = undefined; this.publishOverlay(); }, wait);
   }
 
@@ -201,6 +208,7 @@ export class ImageBuilder {
       return;
     }
     this.lastOverlay = Date.now();
+    this.overlayGap = OVERLAY_GAP_MS + OVERLAY_GAP_PER_KEY_MS * (overlay.services.length + overlay.slices.length + overlay.pods.length + overlay.namespaces.length);
     this.overlays++;
     this.latest = { ...this.image, overlay };
     this.onImage(this.latest);

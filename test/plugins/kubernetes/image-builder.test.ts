@@ -5,7 +5,7 @@
 // Between images, overlays carry the changes since the last image (tagged with it), within a bound.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterIndex } from '../../../src/plugins/kubernetes/cluster-index.ts';
-import { ImageBuilder, MIN_GAP_MS, holdImagesForTest, type ClusterImage } from '../../../src/plugins/kubernetes/image-builder.ts';
+import { ImageBuilder, MIN_GAP_MS, OVERLAY_GAP_MS, OVERLAY_GAP_PER_KEY_MS, holdImagesForTest, type ClusterImage } from '../../../src/plugins/kubernetes/image-builder.ts';
 import { OVERLAY_MAX_KEYS } from '../../../src/plugins/kubernetes/overlay.ts';
 import { ImageView } from '../../../src/plugins/kubernetes/image-view.ts';
 import { Kind, type Delta, type ServiceRec } from '../../../src/plugins/kubernetes/records.ts';
@@ -19,8 +19,11 @@ function setup(synced = true) {
   const index = new ClusterIndex({ secondary: false });
   const images: { img: ClusterImage; at: number }[] = [];     // the images built
   const overlays: ClusterImage[] = [];                         // the overlays published between them
+  const overlayTimes: number[] = [];                           // ... and when
   let isSynced = synced;
-  const b = new ImageBuilder(index, () => isSynced, (img) => { if (img.overlay) overlays.push(img); else images.push({ img, at: Date.now() }); });
+  const b = new ImageBuilder(index, () => isSynced, (img) => {
+    if (img.overlay) { overlays.push(img); overlayTimes.push(Date.now()); } else images.push({ img, at: Date.now() });
+  });
   builders.push(b);
   const put = (i: number) => {
     const v: ServiceRec = { ns: 'apps', name: `svc${i}`, rv: String(i), type: 'ClusterIP', clusterIPs: [`10.96.${i >> 8}.${i & 255}`], externalName: '', ports: [{ name: '', protocol: 'TCP', port: 80 }], selector: true };
@@ -31,7 +34,7 @@ function setup(synced = true) {
     index.apply(d);
     b.changed(d, prev);
   };
-  return { index, b, images, overlays, put, apply, sync: () => { isSynced = true; } };
+  return { index, b, images, overlays, overlayTimes, put, apply, sync: () => { isSynced = true; } };
 }
 
 const services = (img: ClusterImage) => new ImageView(img.buffer, false).stats().services;
@@ -127,6 +130,19 @@ describe('ImageBuilder', () => {
     put(4);
     expect(await until(() => overlays.at(-1)!.seq === images[1]!.img.seq, 2000)).toBe(true);
     expect(overlays.at(-1)!.overlay!.services.map(([k]) => k)).toEqual(['svc4.apps']);
+  });
+
+  it('after a large overlay waits longer for the next one (each carries every change since the image)', async () => {
+    const { b, overlays, overlayTimes, put } = setup();
+    b.start();
+    holdImagesForTest(true);
+    for (let i = 0; i < 800; i++) put(i);
+    expect(await until(() => overlays.at(-1)?.overlay!.services.length === 800, 2000, 1)).toBe(true);
+    put(800);
+    const next = () => until(() => overlays.at(-1)!.overlay!.services.length === 801, 2000, 1);
+    expect(await next()).toBe(true);
+    const gap = OVERLAY_GAP_MS + 800 * OVERLAY_GAP_PER_KEY_MS;       // 43 ms after the 800-key one
+    expect(overlayTimes.at(-1)! - overlayTimes.at(-2)!).toBeGreaterThanOrEqual(gap - 2);
   });
 
   it('past the bound publishes no overlay until the next image, which holds everything', async () => {
