@@ -3,7 +3,7 @@
  * Compiles src/*.ts to plain JavaScript in dist/ (tsconfig.build.json: same layout, imports
  * rewritten from .ts to .js), so the server runs compiled code: no type stripping at run time,
  * which costs every thread 17–35 MiB of memory and start-up time (measured in issue 10's notes).
- * Also copies the native addons (src/server/native/build/*.node: batched UDP, signals) beside the
+ * Also copies the native addons (src/server/native/build/*.node: batched UDP, signals, memory) beside the
  * compiled native/*.js, which load them from their own folder.
  *
  * Run by the root package.json "install" script after the addon build (`npm ci`), by the container

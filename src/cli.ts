@@ -200,7 +200,7 @@ async function main(): Promise<number> {
   // SIGHUP is ignored, as CoreDNS does: a terminal or supervisor hanging up is no reason to stop.
   process.on('SIGHUP', () => {});
   try {
-    server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet, corefileSource });
+    server = await startServer({ corefilePath: path, corefileText: text, dnsPort: f.port, workers: f.workers, quiet: f.quiet, corefileSource, reduceMemoryWhenIdle: true });
   } catch (e) {
     process.stderr.write(`${e instanceof ConfigErrors ? e.message : `[FATAL] ${(e as Error).message}`}\n`);
     return 1;

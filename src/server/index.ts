@@ -20,6 +20,7 @@ import { VERSION } from '../version.ts';
 import { SHARED } from './shared.ts';
 import { defaultWorkers } from './sizing.ts';
 import { collectNow as collectAfterReload } from '../plugin/collect.ts';
+import { reduceMemoryWhenIdle } from './idle-memory.ts';
 import type { ExplainQuery } from './explain.ts';
 import type { FatalEvent } from './fatal.ts';
 import { WorkerPool } from './pool.ts';
@@ -56,6 +57,12 @@ export interface ServerOptions {
    * with the error `fail`, or answers it only after `delayMs`.
    */
   reloadFaultForTest?: { worker: number; fail?: string; delayMs?: number };
+  /**
+   * Give memory back in every thread once it goes quiet after a busy spell (src/server/idle-memory.ts).
+   * The command line sets it; off by default, so tests that run servers inside the test process
+   * get no collections they did not ask for.
+   */
+  reduceMemoryWhenIdle?: boolean;
 }
 
 export interface Server {
@@ -99,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     firstFatal(e);
   };
   const base = { file: o.corefilePath, dnsPort, sink, shared, env, fatal: (line: string) => reportFatal({ kind: 'plugin', line }) };
+  const stopIdleMemory = o.reduceMemoryWhenIdle ? reduceMemoryWhenIdle() : () => {};
 
   if (workers === 1) {
     const plane = new DataPlane(false, log);
@@ -141,6 +149,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     onChannel: (e, from) => { for (const h of hubs) h.receive(e, from); },
     onFatal: reportFatal,
     ...(o.reloadFaultForTest ? { fault: o.reloadFaultForTest } : {}),
+    reduceMemoryWhenIdle: o.reduceMemoryWhenIdle === true,
   });
   const hub = new ControlHub(`g${genId}:`, pool.ports);
   // Hubs of the control generations alive: the serving one, and one being switched to.
@@ -286,6 +295,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       await new Promise((r) => setTimeout(r, ld.ms));
     }
     await stopPlanes();
+    stopIdleMemory();
   }
 }
 

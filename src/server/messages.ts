@@ -30,6 +30,7 @@ export interface WorkerInit {
   gen: number;
   env: NodeJS.ProcessEnv;
   memory?: GenerationMemory;
+  reduceMemoryWhenIdle?: boolean;   // src/server/idle-memory.ts in this worker
 }
 
 export type ToWorker =

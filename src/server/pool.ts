@@ -42,6 +42,8 @@ export interface PoolOptions {
   onFatal(e: FatalEvent): void;
   /** Tests only: make the worker in slot `worker` fail (or be slow to answer) every prepare. */
   fault?: { worker: number; fail?: string; delayMs?: number };
+  /** Each worker gives memory back when it goes quiet after a busy spell (src/server/idle-memory.ts). */
+  reduceMemoryWhenIdle?: boolean;
 }
 
 /** A worker did not answer within the time it had (ask's rejection; otherwise the worker exited). */
@@ -194,6 +196,7 @@ export class WorkerPool {
     const f = this.o.fault?.worker === slot ? this.o.fault : undefined;
     const data: WorkerData = {
       text: c.text, file: this.o.file, dnsPort: this.o.dnsPort, gen: c.gen, env: { ...this.o.env }, memory: c.memory,
+      ...(this.o.reduceMemoryWhenIdle ? { reduceMemoryWhenIdle: true } : {}),
       ...(f ? { fault: { fail: f.fail, delayMs: f.delayMs } } : {}),
     };
     const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url), {

@@ -9,6 +9,7 @@ import { registry } from '../metrics/registry.ts';
 import { DataHub } from './channels.ts';
 import { DataPlane, type PreparedSwitch } from './dataplane.ts';
 import { collectNow as collectAfterReload } from '../plugin/collect.ts';
+import { reduceMemoryWhenIdle } from './idle-memory.ts';
 import { buildGeneration } from './generation.ts';
 import { makeLogger, type LogSink } from './log.ts';
 import type { FromWorker, GenerationMemory, ToWorker, WorkerInit } from './messages.ts';
@@ -120,6 +121,7 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
+if (init.reduceMemoryWhenIdle) reduceMemoryWhenIdle();   // unref'd: it never keeps the thread alive
 const first = init.memory;
 init.memory = undefined;  // workerData lives as long as the thread: let a reload free the first generation's memory
 const firstJob = prepare(init.text, init.gen, first, true);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds the batched-UDP addon (udp.c → build/udp.node), and signals.c → build/signals.node (lets
- * SIGUSR1 reach the reload handler under --disable-sigusr1), with the system C compiler: no node-gyp, no
+ * Builds the batched-UDP addon (udp.c → build/udp.node), signals.c → build/signals.node (lets
+ * SIGUSR1 reach the reload handler under --disable-sigusr1) and memory.c → build/memory.node
+ * (malloc_trim after a busy spell), with the system C compiler: no node-gyp, no
  * network. An N-API addon needs only headers (node_api.h, uv.h) and no import library on Linux: the
  * symbols resolve against the node binary that loads it, and N-API is ABI-stable, so headers of any
  * Node >= 16 do.
@@ -63,17 +64,25 @@ try {
     }
   }
   console.log(`clusterdns: built ${out.slice(root.length + 1)} (batched UDP, headers from ${include})`);
-  // signals.c → build/signals.node: lets SIGUSR1 through under --disable-sigusr1 (see signals.c).
-  const sigOut = join(here, 'build', 'signals.node');
-  const sigTmp = `${sigOut}.${process.pid}.tmp`;
-  const s = spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', include, join(here, 'signals.c'), '-o', sigTmp], { encoding: 'utf8' });
-  if (s.error || s.status !== 0) {
-    rmSync(sigTmp, { force: true });
-    console.warn(`clusterdns: ${sigOut.slice(root.length + 1)} not built; SIGUSR1 will not reload the Corefile under --disable-sigusr1`);
-    process.exit(strict ? 1 : 0);
+  // The small addons, each optional: signals.c lets SIGUSR1 through under --disable-sigusr1;
+  // memory.c gives glibc's free pages back after a busy spell (src/server/idle-memory.ts).
+  const small = [
+    ['signals', 'SIGUSR1 reload under --disable-sigusr1', 'SIGUSR1 will not reload the Corefile under --disable-sigusr1'],
+    ['memory', 'malloc_trim after a busy spell', 'freed malloc memory stays resident after load'],
+  ];
+  for (const [name, what, without] of small) {
+    const o = join(here, 'build', `${name}.node`);
+    const t = `${o}.${process.pid}.tmp`;
+    const s = spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', include, join(here, `${name}.c`), '-o', t], { encoding: 'utf8' });
+    if (s.error || s.status !== 0) {
+      rmSync(t, { force: true });
+      console.warn(`clusterdns: ${o.slice(root.length + 1)} not built; ${without}`);
+      if (strict) process.exit(1);
+      continue;
+    }
+    renameSync(t, o);
+    console.log(`clusterdns: built ${o.slice(root.length + 1)} (${what})`);
   }
-  renameSync(sigTmp, sigOut);
-  console.log(`clusterdns: built ${sigOut.slice(root.length + 1)} (SIGUSR1 reload under --disable-sigusr1)`);
 } catch (e) {
   give_up(e.message);
 }
