@@ -6,23 +6,20 @@
 // fix: RSS stayed where the load left it (109-128 MiB warm and idle) for the 8 s and more V8's
 // memory reducer waits, and malloc's share for good; after it, the server is back near its idle
 // ~82 MiB within about a second of the load ending.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, endpointSlice, namespace, service } from '../support/fake-apiserver.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
 import { freePort } from '../support/ports.ts';
+import { rssMiB, startLimitedServer } from '../support/limited-server.ts';
 import { buildQuery, query } from '../support/dns-client.ts';
 import { startUnbound, type Unbound } from '../support/unbound.ts';
 import { sleep, until } from '../support/wait.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE = join(ROOT, 'node_modules/.bin/node');
 const SERVICES = 1000;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /**
  * `count` distinct names under random.test (unbound answers each from its static zone with
@@ -60,7 +57,7 @@ describe('memory after load, as RSS', () => {
   let api: FakeApiServer;
   let unbound: Unbound;
   let child: ChildProcess;
-  let log = '';
+  let log: () => string;
   let port = 0;
 
   beforeAll(async () => {
@@ -92,13 +89,8 @@ describe('memory after load, as RSS', () => {
     loadbalance
 }
 `);
-    child = spawn(NODE, [join(ROOT, 'src/bin.js'), '-conf', corefile, '-workers', '1'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLUSTERDNS_MEMORY_LIMIT: '170Mi' },
-    });
-    child.stdout!.on('data', (c: Buffer) => { log += c.toString(); });
-    child.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
-    const up = await until(async () => (await query(port, 'svc1.ns1.svc.cluster.local', 'A', { timeoutMs: 300 }).catch(() => null))?.answers.length === 1, 30_000);
-    if (!up) throw new Error(`clusterdns did not answer:\n${log}`);
+    // kubeadm's limit, one thread (test/support/limited-server.ts)
+    ({ child, log } = await startLimitedServer(corefile, port));
   }, 60_000);
 
   afterAll(async () => {
@@ -113,7 +105,7 @@ describe('memory after load, as RSS', () => {
     await sleep(2500);
     const idle = rssMiB(child.pid!);
     const answered = await randomNames(port, 25_000, 15_000);
-    expect(answered, log.slice(-2000)).toBeGreaterThan(20_000);
+    expect(answered, log().slice(-2000)).toBeGreaterThan(20_000);
     const busy = rssMiB(child.pid!);
     // With the fix, the first spell's freed memory went back (idle ~82 MiB here), so the second one
     // makes RSS grow again (by 20-23 MiB, at least 8 asked) and within 6 s of its end RSS is back

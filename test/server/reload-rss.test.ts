@@ -9,30 +9,27 @@
 // fixed glibc's mmap threshold, +18 to +34 MiB after 30 reloads (freed buffers came back from
 // malloc's heap, zero-filled page by page, so resident while the cache was still empty); after,
 // under 1 MiB.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer, endpointSlice, namespace, service } from '../support/fake-apiserver.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
 import { freePort } from '../support/ports.ts';
+import { rssMiB, startLimitedServer } from '../support/limited-server.ts';
 import { query } from '../support/dns-client.ts';
 import { Upstream } from '../support/upstream.ts';
 import { BYTES_PER_ENTRY, DEFAULT_CAP } from '../../src/plugins/cache/setup.ts';
 import { layout } from '../../src/plugins/cache/store.ts';
 import { until } from '../support/wait.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE = join(ROOT, 'node_modules/.bin/node');
 const SERVICES = 1000;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 describe('reload memory, as RSS', () => {
   let api: FakeApiServer;
   let upstream: Upstream;
   let child: ChildProcess;
-  let log = '';
+  let log: () => string;
   let port = 0;
 
   beforeAll(async () => {
@@ -70,14 +67,8 @@ describe('reload memory, as RSS', () => {
     loadbalance
 }
 `);
-    // kubeadm's limit, given as CLUSTERDNS_MEMORY_LIMIT: the same heap limits as inside a 170Mi cgroup.
-    child = spawn(NODE, [join(ROOT, 'src/bin.js'), '-conf', corefile, '-workers', '1'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLUSTERDNS_MEMORY_LIMIT: '170Mi' },
-    });
-    child.stdout!.on('data', (c: Buffer) => { log += c.toString(); });
-    child.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
-    const up = await until(async () => (await query(port, 'svc1.ns1.svc.cluster.local', 'A', { timeoutMs: 300 }).catch(() => null))?.answers.length === 1, 30_000);
-    if (!up) throw new Error(`clusterdns did not answer:\n${log}`);
+    // kubeadm's limit, one thread (test/support/limited-server.ts)
+    ({ child, log } = await startLimitedServer(corefile, port));
   }, 60_000);
 
   afterAll(async () => {
@@ -88,9 +79,9 @@ describe('reload memory, as RSS', () => {
 
   const reloads = async (n: number) => {
     for (let i = 0; i < n; i++) {
-      const want = (log.match(/Reloading complete/g) ?? []).length + 1;
+      const want = (log().match(/Reloading complete/g) ?? []).length + 1;
       child.kill('SIGUSR1');
-      expect(await until(() => (log.match(/Reloading complete/g) ?? []).length >= want, 15_000), `reload ${i}:\n${log.slice(-2000)}`).toBe(true);
+      expect(await until(() => (log().match(/Reloading complete/g) ?? []).length >= want, 15_000), `reload ${i}:\n${log().slice(-2000)}`).toBe(true);
     }
   };
 
