@@ -13,10 +13,10 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeApiServer, endpointSlice, namespace, service } from '../support/fake-apiserver.ts';
+import type { FakeApiServer } from '../support/fake-apiserver.ts';
 import { tempDir } from '../support/k8s-fixtures.ts';
 import { freePort } from '../support/ports.ts';
-import { rssMiB, startLimitedServer } from '../support/limited-server.ts';
+import { clusterApi, rssMiB, startLimitedServer } from '../support/limited-server.ts';
 import { query } from '../support/dns-client.ts';
 import { Upstream } from '../support/upstream.ts';
 import { BYTES_PER_ENTRY, DEFAULT_CAP } from '../../src/plugins/cache/setup.ts';
@@ -33,15 +33,7 @@ describe('reload memory, as RSS', () => {
   let port = 0;
 
   beforeAll(async () => {
-    api = await FakeApiServer.start();
-    for (let n = 0; n < 10; n++) api.upsert('namespaces', namespace(`ns${n}`));
-    for (let i = 0; i < SERVICES; i++) {
-      const ip = (b: number, x: number) => `${b}.0.${x >> 8}.${x & 255}`;
-      api.upsert('services', service(`ns${i % 10}`, `svc${i}`, { clusterIP: ip(10, i), ports: [{ name: 'http', port: 80 }] }));
-      api.upsert('endpointslices', endpointSlice(`ns${i % 10}`, `svc${i}-x`, `svc${i}`, {
-        endpoints: Array.from({ length: 10 }, (_, e) => ({ ip: `11.${(i >> 8) & 255}.${i & 255}.${e}` })), ports: [{ name: 'http', port: 80 }],
-      }));
-    }
+    api = await clusterApi(SERVICES);
     upstream = await Upstream.start();
     const dir = tempDir();
     port = await freePort();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { query } from './dns-client.ts';
+import { endpointSlice, FakeApiServer, namespace, service } from './fake-apiserver.ts';
 import { until } from './wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,3 +30,17 @@ export async function startLimitedServer(corefile: string, port: number, ready =
 
 /** Resident memory of a process, in MiB. */
 export const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** A fake API server with `services` Services svcI in namespaces ns0..ns9, each with one EndpointSlice of 10 endpoints. */
+export async function clusterApi(services: number): Promise<FakeApiServer> {
+  const api = await FakeApiServer.start();
+  for (let n = 0; n < 10; n++) api.upsert('namespaces', namespace(`ns${n}`));
+  for (let i = 0; i < services; i++) {
+    const ip = (b: number, x: number) => `${b}.0.${x >> 8}.${x & 255}`;
+    api.upsert('services', service(`ns${i % 10}`, `svc${i}`, { clusterIP: ip(10, i), ports: [{ name: 'http', port: 80 }] }));
+    api.upsert('endpointslices', endpointSlice(`ns${i % 10}`, `svc${i}-x`, `svc${i}`, {
+      endpoints: Array.from({ length: 10 }, (_, e) => ({ ip: `11.${(i >> 8) & 255}.${i & 255}.${e}` })), ports: [{ name: 'http', port: 80 }],
+    }));
+  }
+  return api;
+}
