@@ -19,9 +19,7 @@
  * response buffer is patched in place for the next query). Replies given synchronously during a batch
  * go out with the batch; later ones (forward, kubernetes waiting) are flushed on the next setImmediate.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { addonPath, loadAddon } from './addon.ts';
 
 interface Addon {
   open(address: string, port: number, reusePort: boolean, shared: ArrayBuffer, onBatch: (n: number) => void): [object, number, string];
@@ -35,33 +33,17 @@ interface Addon {
   M_LEN: number; M_PORT: number; M_V4: number; M_TEXTLEN: number; M_TEXT: number;
 }
 
-export const ADDON_PATH = fileURLToPath(new URL('./build/udp.node', import.meta.url));
-
-let loaded: Addon | null | undefined;
-let loadError = '';
+export const ADDON_PATH = addonPath('udp');
 
 /** The addon, or undefined when it is not built, cannot load here, or CLUSTERDNS_NATIVE_UDP=0. */
 export function nativeUdp(): Addon | undefined {
   if (process.env.CLUSTERDNS_NATIVE_UDP === '0') return undefined;
-  if (loaded === undefined) {
-    loaded = null;
-    if (process.platform === 'linux' && existsSync(ADDON_PATH)) {
-      try {
-        loaded = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-      } catch (e) {
-        loadError = (e as Error).message;
-      }
-    } else {
-      loadError = process.platform === 'linux' ? `${ADDON_PATH} not built` : `not Linux (${process.platform})`;
-    }
-  }
-  return loaded ?? undefined;
+  return loadAddon<Addon>('udp').addon;
 }
 
 /** Why nativeUdp() is undefined ('' when it is loaded or only disabled by the environment). */
 export function nativeUdpUnavailableReason(): string {
-  nativeUdp();
-  return loaded ? '' : loadError;
+  return process.env.CLUSTERDNS_NATIVE_UDP === '0' ? '' : loadAddon<Addon>('udp').why;
 }
 
 export type Reply = (bytes: Buffer | null) => void;

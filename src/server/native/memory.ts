@@ -4,20 +4,9 @@
  * thread is quiet (src/server/idle-memory.ts). Without the addon (no compiler at install, not Linux,
  * not glibc) it does nothing: freed malloc memory then stays resident, as it always did.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const ADDON = fileURLToPath(new URL('./build/memory.node', import.meta.url));
-let addon: { trimMalloc(): boolean } | null | undefined;   // null: not available
+import { loadAddon } from './addon.ts';
 
 /** true when malloc gave memory back; false when it had none to give or the addon is missing. */
 export function trimMalloc(): boolean {
-  if (addon === undefined) {
-    addon = null;
-    if (process.platform === 'linux' && existsSync(ADDON)) {
-      try { addon = createRequire(import.meta.url)(ADDON) as { trimMalloc(): boolean }; } catch { /* stays null */ }
-    }
-  }
-  return addon?.trimMalloc() ?? false;
+  return loadAddon<{ trimMalloc(): boolean }>('memory').addon?.trimMalloc() ?? false;
 }

@@ -4,20 +4,15 @@
  * thread), so without this a SIGUSR1 reload would never arrive. See signals.c. Call it only after the
  * listener is installed: an unblocked SIGUSR1 without one terminates the process.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
-
-const ADDON = fileURLToPath(new URL('./build/signals.node', import.meta.url));
+import { loadAddon } from './addon.ts';
 
 /** '' when `sig` now reaches this thread's listeners, else why not. */
 export function unblockSignal(sig: 'SIGUSR1'): string {
-  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  if (!existsSync(ADDON)) return `${ADDON} not built (npm install builds it)`;
+  const { addon, why } = loadAddon<{ unblockSignal(signo: number): boolean }>('signals');
+  if (!addon) return why;
   try {
-    const m = createRequire(import.meta.url)(ADDON) as { unblockSignal(signo: number): boolean };
-    return m.unblockSignal(constants.signals[sig]) ? '' : 'pthread_sigmask failed';
+    return addon.unblockSignal(constants.signals[sig]) ? '' : 'pthread_sigmask failed';
   } catch (e) {
     return (e as Error).message;
   }
