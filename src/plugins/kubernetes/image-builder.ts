@@ -208,7 +208,7 @@ export class ImageBuilder {
       return;
     }
     this.lastOverlay = Date.now();
-    this.overlayGap = OVERLAY_GAP_MS + OVERLAY_GAP_PER_KEY_MS * (overlay.services.length + overlay.slices.length + overlay.pods.length + overlay.namespaces.length);
+    this.overlayGap = OVERLAY_GAP_MS + OVERLAY_GAP_PER_KEY_MS * this.tracker.size;   // the keys this overlay carries
     this.overlays++;
     this.latest = { ...this.image, overlay };
     this.onImage(this.latest);
